@@ -1,0 +1,14 @@
+using Mirra.Engine;
+
+namespace Mirra.Commands;
+
+/// <summary>Every command family registers its commands here (one line per family).</summary>
+public static class CommandRegistry
+{
+    public static void RegisterAll(Server server)
+    {
+        var table = server.Commands;
+        ConnectionCommands.Register(table);
+        StringCommands.Register(table);
+    }
+}

@@ -1,0 +1,27 @@
+namespace Mirra.Engine;
+
+/// <summary>Redis's serverCron: runs `hz` times per second on the executor.</summary>
+public static class Cron
+{
+    public static void Start(Server server)
+    {
+        server.Executor.Timers.Add(1, () =>
+        {
+            Tick(server);
+            return 1000 / Math.Clamp(server.Config.Hz, 1, 500);
+        });
+    }
+
+    static void Tick(Server server)
+    {
+        long now = server.Clock.NowMs();
+        server.Keyspace.NowMs = now;
+        server.Keyspace.LruClock = (uint)(server.Uptime.ElapsedMilliseconds / 1000);
+        var stats = server.Stats;
+        stats.OpsPerSec.Sample(stats.TotalCommandsProcessed, now);
+        stats.InputKbps.Sample(Interlocked.Read(ref stats.NetInputBytes), now);
+        stats.OutputKbps.Sample(Interlocked.Read(ref stats.NetOutputBytes), now);
+        foreach (var db in server.Keyspace.Databases) db.Table.RehashFor(1);
+        foreach (var job in server.CronJobs) job();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text;
+using Mirra.Storage;
+
+namespace Mirra.Engine;
+
+/// <summary>
+/// Runs a client's queued commands on the executor: Redis's processCommand checks (lookup,
+/// arity, authentication...) in Redis's order with Redis's errors, then the call itself with its
+/// statistics, slow log and propagation.
+/// </summary>
+public sealed class Dispatcher
+{
+    /// <summary>Commands one client may run before the executor moves on to the next client.</summary>
+    const int FairnessBudget = 512;
+
+    readonly Server _server;
+    readonly CommandContext _ctx;
+
+    public Dispatcher(Server server)
+    {
+        _server = server;
+        _ctx = new CommandContext(server);
+    }
+
+    /// <summary>Checks run before a command (read-only replica, MULTI queueing...): returns false when it must not run.</summary>
+    public readonly List<Func<CommandContext, bool>> Guards = new();
+
+    public void RunClient(Client client)
+    {
+        var executor = _server.Executor;
+        int budget = FairnessBudget;
+        var batch = client.CurrentBatch;
+        while (batch != null && budget > 0 && !client.IsPaused && !client.Closed)
+        {
+            while (batch.Next < batch.CommandCount && budget > 0 && !client.IsPaused && !client.Closed)
+            {
+                int i = batch.Next++;
+                _ctx.SetArgs(batch.Buffer, batch.Args, batch.CommandStarts[i], batch.ArgCountOf(i));
+                Execute(client);
+                budget--;
+            }
+            if (batch.Next < batch.CommandCount) break;
+            if (batch.ProtocolError != null && !client.Closed)
+            {
+                _server.Stats.CountError("ERR");
+                client.Reply.Error("ERR " + batch.ProtocolError);
+                client.Flags |= ClientFlags.CloseAfterReply;
+                _server.Log.Verbose($"Protocol error ({batch.ProtocolError}) from client: {_server.Clients.Describe(client)}");
+            }
+            client.FinishBatch();
+            batch = client.CurrentBatch;
+        }
+        executor.NeedFlush(client);
+        client.FinishRun(executor);
+    }
+
+    /// <summary>Runs one command for an internal caller (replication link, AOF loading, tests).</summary>
+    public void ExecuteArgv(Client client, byte[][] argv)
+    {
+        _ctx.SetArgs(argv);
+        Execute(client);
+    }
+
+    void Execute(Client client)
+    {
+        var ctx = _ctx;
+        var server = _server;
+        server.Keyspace.NowMs = server.Clock.NowMs();
+        ctx.Client = client;
+        ctx.Reply = client.Reply;
+        ctx.Failed = false;
+        client.LastInteractionMs = server.Keyspace.NowMs;
+        if (ctx.ArgCount == 0) return;
+
+        var command = server.Commands.Find(ctx.Arg(0));
+        if (command == null)
+        {
+            Reject(ctx, null, UnknownCommand(ctx));
+            return;
+        }
+        if (command.Subcommands != null && ctx.ArgCount >= 2)
+        {
+            var sub = command.Subcommands.GetValueOrDefault(Encoding.UTF8.GetString(ctx.Arg(1)));
+            if (sub == null)
+            {
+                Reject(ctx, command, $"ERR unknown subcommand '{Truncate(ctx.Arg(1), 128)}'. Try {command.Name.ToUpperInvariant()} HELP.");
+                return;
+            }
+            command = sub;
+        }
+        ctx.Command = command;
+        if ((command.Arity > 0 && ctx.ArgCount != command.Arity) || ctx.ArgCount < -command.Arity)
+        {
+            Reject(ctx, command, Errors.WrongArgs(command.FullName));
+            return;
+        }
+        if (!client.Authenticated && !command.Has(CommandFlags.NoAuth) && server.AuthRequired)
+        {
+            Reject(ctx, command, Errors.NoAuth);
+            return;
+        }
+        foreach (var guard in Guards)
+            if (!guard(ctx)) { command.RejectedCalls++; return; }
+
+        Call(ctx, client, command);
+    }
+
+    /// <summary>Runs an accepted command (also used by EXEC for queued commands).</summary>
+    public void Call(CommandContext ctx, Client client, CommandSpec command)
+    {
+        var server = _server;
+        if (client.ReplyMode == ReplyMode.SkipNext) client.ReplyMode = ReplyMode.Skip;
+        int replyMark = client.Reply.Length;
+        long dirtyBefore = server.Dirty;
+        server.Propagation.BeginCommand();
+        long start = Stopwatch.GetTimestamp();
+
+        command.Handler!(ctx);
+
+        long micros = (Stopwatch.GetTimestamp() - start) * 1_000_000 / Stopwatch.Frequency;
+        command.Calls++;
+        command.Microseconds += micros;
+        if (ctx.Failed) command.FailedCalls++;
+        server.Stats.TotalCommandsProcessed++;
+        client.LastCommand = command.FullName;
+
+        if (server.Dirty != dirtyBefore && !server.Propagation.ExplicitEffects && server.Propagation.Active)
+            server.Propagation.Add(client.Db.Index, ctx.CopyArgs());
+        server.Propagation.EndCommand();
+
+        if (!command.Has(CommandFlags.SkipSlowlog)) server.SlowLog.Record(ctx, micros);
+        server.Latency.Observe(command.Has(CommandFlags.Fast) ? "fast-command" : "command", micros / 1000);
+
+        if (client.ReplyMode != ReplyMode.On)
+        {
+            client.Reply.Truncate(replyMark);
+            if (client.ReplyMode == ReplyMode.Skip) client.ReplyMode = ReplyMode.On;
+        }
+        server.AfterCommand?.Invoke(ctx);
+    }
+
+    void Reject(CommandContext ctx, CommandSpec? command, string error)
+    {
+        if (command != null) command.RejectedCalls++;
+        ctx.Error(error);
+    }
+
+    /// <summary>Redis's text: unknown command 'x', with args beginning with: 'a' 'b' (each argument quoted, 128 bytes at most).</summary>
+    static string UnknownCommand(CommandContext ctx)
+    {
+        var args = new StringBuilder();
+        for (int i = 1; i < ctx.ArgCount && args.Length < 128; i++)
+            args.Append('\'').Append(Truncate(ctx.Arg(i), 128 - args.Length)).Append("' ");
+        return $"ERR unknown command '{Truncate(ctx.Arg(0), 128)}', with args beginning with: {args}";
+    }
+
+    static string Truncate(ReadOnlySpan<byte> s, int max) => Encoding.UTF8.GetString(s.Length > max ? s[..max] : s);
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Mirra.Config;
+using Mirra.Networking;
+using Mirra.Observability;
+using Mirra.Replication;
+using Mirra.Storage;
+
+namespace Mirra.Engine;
+
+/// <summary>
+/// A running Mirra server: configuration, keyspace, command table, executor, listeners, clients,
+/// statistics. Everything mutable is owned by the executor thread.
+/// </summary>
+public sealed class Server
+{
+    public const string Version = "7.0.15";
+    public const string MirraVersion = "0.1.0";
+
+    public ServerConfig Config { get; }
+    public Log Log { get; }
+    public Keyspace Keyspace { get; }
+    public CommandTable Commands { get; } = new();
+    public Executor Executor { get; } = new();
+    public ServerStats Stats { get; } = new();
+    public Propagation Propagation { get; } = new();
+    public SlowLog SlowLog { get; } = new();
+    public LatencyMonitor Latency { get; } = new();
+    public Clock Clock { get; } = new();
+    public ClientRegistry Clients { get; }
+    public Dispatcher Dispatcher { get; }
+    public Random Random { get; } = new();
+
+    /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
+    public string RunId { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+    public long StartTimeMs { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    public readonly Stopwatch Uptime = Stopwatch.StartNew();
+    public string ExecutablePath { get; set; } = Environment.ProcessPath ?? "";
+    public string? ConfigFilePath { get; set; }
+
+    /// <summary>Changes since the last save (Redis's server.dirty).</summary>
+    public long Dirty;
+
+    /// <summary>Periodic work run by <see cref="Cron"/> (active expiry, client timeouts, replication cron).</summary>
+    public readonly List<Action> CronJobs = new();
+
+    /// <summary>Hook run after each command (MONITOR feeds, keyspace notifications...).</summary>
+    public Action<CommandContext>? AfterCommand;
+
+    Listener? _listener;
+    public int BoundPort => _listener?.BoundPort ?? 0;
+
+    public Server(ServerConfig config, Log log)
+    {
+        Config = config;
+        Log = log;
+        Keyspace = new Keyspace(config.Databases);
+        Clients = new ClientRegistry(this);
+        Dispatcher = new Dispatcher(this);
+        Executor.RunClient = Dispatcher.RunClient;
+        Executor.OnError = ex => Log.Warning("Unexpected error while running a command: " + ex);
+        SlowLog.SlowerThan = config.SlowlogLogSlowerThan;
+        SlowLog.MaxLength = config.SlowlogMaxLen;
+        Latency.ThresholdMs = config.LatencyMonitorThreshold;
+        Commands_Register();
+    }
+
+    /// <summary>Set when this server replicates from a master (replication fills this in).</summary>
+    public bool IsReplica;
+    public string RoleName => IsReplica ? "replica" : "master";
+
+    /// <summary>True when clients must AUTH before running commands.</summary>
+    public bool AuthRequired => Config.RequirePass.Length > 0;
+
+    void Commands_Register() => Mirra.Commands.CommandRegistry.RegisterAll(this);
+
+    /// <summary>Binds the listeners and starts the executor. Returns an error text when it cannot listen.</summary>
+    public string? Start()
+    {
+        _listener = new Listener(this);
+        string? error = _listener.BindTcp(Config.Bind, Config.Port, Config.TcpBacklog) ?? _listener.BindUnix(Config.UnixSocket);
+        if (error != null) return error;
+        Cron.Start(this); // timers are executor state: add them before the executor runs
+        Executor.Start();
+        _listener.Start();
+        return null;
+    }
+
+    public void StopListening() => _listener?.Dispose();
+
+    public void Stop()
+    {
+        StopListening();
+        Executor.Stop();
+    }
+}

@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Mirra.Engine;
+using Mirra.Protocol;
+
+namespace Mirra.Networking;
+
+/// <summary>
+/// One client socket. Its read loop (a network thread) parses complete commands out of each
+/// read and hands them to the executor as one batch; the executor writes replies and sends them
+/// with a non-blocking send, leaving only what the socket could not take to an async sender.
+/// </summary>
+public sealed class Connection : IClientTransport
+{
+    const int ReadSize = 16 * 1024;
+
+    readonly Socket _socket;
+    readonly Server _server;
+    readonly Client _client;
+    readonly RequestParser _parser = new();
+    readonly object _sendGate = new();
+    bool _sending;
+    bool _flushAfterSend;
+    long _inFlightBytes;
+    int _closed;
+    volatile int _queryBufferLength;
+
+    public string RemoteAddress { get; }
+    public string LocalAddress { get; }
+    public int Fd { get; }
+    public bool IsUnixSocket { get; }
+    public int QueryBufferLength => _queryBufferLength;
+    public Client Client => _client;
+
+    public Connection(Server server, Socket socket, Client client)
+    {
+        _server = server;
+        _socket = socket;
+        _client = client;
+        IsUnixSocket = socket.AddressFamily == AddressFamily.Unix;
+        RemoteAddress = FormatEndPoint(socket.RemoteEndPoint, server.Config.UnixSocket);
+        LocalAddress = FormatEndPoint(socket.LocalEndPoint, server.Config.UnixSocket);
+        Fd = (int)socket.Handle;
+        if (!IsUnixSocket) socket.NoDelay = true;
+        socket.Blocking = false;
+        client.Transport = this;
+    }
+
+    static string FormatEndPoint(EndPoint? ep, string unixPath) => ep switch
+    {
+        IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
+        UnixDomainSocketEndPoint => unixPath + ":0",
+        _ => "?:0",
+    };
+
+    public IPAddress? RemoteIp => (_socket.RemoteEndPoint as IPEndPoint)?.Address;
+
+    public async Task RunAsync()
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        int start = 0, end = 0, scanFrom = 0;
+        try
+        {
+            while (_closed == 0)
+            {
+                if (end == buffer.Length) GrowOrCompact(ref buffer, ref start, ref end, ref scanFrom);
+                int n = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                if (n == 0) break;
+                end += n;
+                Interlocked.Add(ref _server.Stats.NetInputBytes, n);
+                _client.NetInputBytes += n;
+
+                _parser.MaxBulkLength = _server.Config.ProtoMaxBulkLen;
+                int consumed = _parser.Parse(buffer, start, end, _client.Authenticated || !_server.AuthRequired, ref scanFrom);
+                string? error = _parser.Error;
+                if (_parser.CommandStarts.Count > 0 || error != null)
+                {
+                    var batch = CommandBatch.Rent();
+                    batch.Fill(buffer, true, _parser.Args, _parser.CommandStarts);
+                    batch.ProtocolError = error;
+                    _parser.ClearCompleted();
+                    _parser.ClearError();
+                    if (error != null)
+                    {
+                        // The executor replies the error after running what came before it, then closes.
+                        _client.Enqueue(batch, _server.Executor);
+                        _queryBufferLength = 0;
+                        return;
+                    }
+                    // The batch keeps this buffer; carry the unparsed tail over to a fresh one.
+                    int tail = end - consumed;
+                    int needed = Math.Max(ReadSize, NeededCapacity(tail, scanFrom - consumed));
+                    var next = ArrayPool<byte>.Shared.Rent(needed);
+                    Buffer.BlockCopy(buffer, consumed, next, 0, tail);
+                    _parser.ShiftPartial(-consumed);
+                    scanFrom -= consumed;
+                    buffer = next;
+                    start = 0;
+                    end = tail;
+                    _client.Enqueue(batch, _server.Executor);
+                    await _client.WaitForRoom().ConfigureAwait(false);
+                }
+                else
+                {
+                    start = consumed;
+                }
+                _queryBufferLength = end - start;
+                if (end - start > _server.Config.ClientQueryBufferLimit)
+                {
+                    _server.Executor.Post(() => _server.Clients.CloseForQueryBufferLimit(_client, end - start));
+                    break;
+                }
+                // A half-received large argument: make room for all of it at once.
+                int want = NeededCapacity(end - start, scanFrom - start);
+                if (want > buffer.Length - start) Resize(ref buffer, ref start, ref end, ref scanFrom, want);
+            }
+        }
+        catch (SocketException) { }
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _server.Executor.Post(() => _server.Clients.OnDisconnected(_client));
+        }
+    }
+
+    int NeededCapacity(int pending, int scanned)
+    {
+        int bulk = _parser.PendingBulkLength;
+        if (bulk < 0) return pending + ReadSize;
+        return (int)Math.Min(Array.MaxLength, (long)scanned + bulk + 2 + 1024);
+    }
+
+    void GrowOrCompact(ref byte[] buffer, ref int start, ref int end, ref int scanFrom)
+    {
+        int pending = end - start;
+        Resize(ref buffer, ref start, ref end, ref scanFrom, pending * 2 <= buffer.Length ? buffer.Length : buffer.Length * 2);
+    }
+
+    void Resize(ref byte[] buffer, ref int start, ref int end, ref int scanFrom, int capacity)
+    {
+        var next = ArrayPool<byte>.Shared.Rent(capacity);
+        int pending = end - start;
+        Buffer.BlockCopy(buffer, start, next, 0, pending);
+        _parser.ShiftPartial(-start);
+        scanFrom -= start;
+        ArrayPool<byte>.Shared.Return(buffer);
+        buffer = next;
+        end = pending;
+        start = 0;
+    }
+
+    // ---- Output (executor thread) ----
+
+    public long PendingOutputBytes(Client client) => client.Reply.Length + Interlocked.Read(ref _inFlightBytes);
+
+    public void Flush(Client client)
+    {
+        var reply = client.Reply;
+        if (_closed != 0) { reply.Clear(); return; }
+        if (reply.Length > 0)
+        {
+            lock (_sendGate)
+            {
+                if (_sending) { _flushAfterSend = true; return; }
+            }
+            int sent = 0;
+            while (sent < reply.Length)
+            {
+                int n = _socket.Send(reply.RawBuffer, sent, reply.Length - sent, SocketFlags.None, out SocketError err);
+                if (err == SocketError.WouldBlock || err == SocketError.TryAgain) break;
+                if (err != SocketError.Success) { reply.Clear(); Close(); return; }
+                sent += n;
+            }
+            Interlocked.Add(ref _server.Stats.NetOutputBytes, sent);
+            client.NetOutputBytes += sent;
+            if (sent < reply.Length)
+            {
+                var rest = reply.Detach(out int length);
+                lock (_sendGate) _sending = true;
+                Interlocked.Add(ref _inFlightBytes, length - sent);
+                _ = SendRestAsync(rest, sent, length);
+                return;
+            }
+            reply.Clear();
+        }
+        if (client.Is(ClientFlags.CloseAfterReply)) Close();
+    }
+
+    async Task SendRestAsync(byte[] buffer, int offset, int length)
+    {
+        bool failed = false;
+        try
+        {
+            while (offset < length)
+            {
+                int n = await _socket.SendAsync(buffer.AsMemory(offset, length - offset), SocketFlags.None).ConfigureAwait(false);
+                offset += n;
+                Interlocked.Add(ref _inFlightBytes, -n);
+                Interlocked.Add(ref _server.Stats.NetOutputBytes, n);
+            }
+        }
+        catch (Exception) { failed = true; }
+        ArrayPool<byte>.Shared.Return(buffer);
+        Interlocked.Exchange(ref _inFlightBytes, 0);
+        bool again;
+        lock (_sendGate)
+        {
+            _sending = false;
+            again = _flushAfterSend || failed;
+            _flushAfterSend = false;
+        }
+        if (failed) _server.Executor.Post(Close);
+        else if (again || _client.Is(ClientFlags.CloseAfterReply)) _server.Executor.Post(() => Flush(_client));
+    }
+
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        try { _socket.Shutdown(SocketShutdown.Both); } catch { }
+        _socket.Close();
+    }
+}

@@ -1,0 +1,145 @@
+namespace Mirra.Storage;
+
+/// <summary>
+/// One of the numbered databases. All access happens on the executor thread. Every mutation goes
+/// through these methods so that the keyspace can observe it (expiry, WATCH, snapshots).
+/// </summary>
+public sealed class Database
+{
+    public readonly int Index;
+    readonly Keyspace _keyspace;
+    HashTable<KeyEntry> _keys = new();
+    List<KeyEntry> _volatile = new();
+
+    /// <summary>Redis's db->avg_ttl: a running estimate refreshed by the active expiry cycle.</summary>
+    public long AverageTtl;
+    /// <summary>Cursor of the active expiry cycle into the volatile list.</summary>
+    internal int ExpireCursor;
+
+    public Database(Keyspace keyspace, int index)
+    {
+        _keyspace = keyspace;
+        Index = index;
+    }
+
+    public int Count => _keys.Count;
+    public int ExpiresCount => _volatile.Count;
+    public HashTable<KeyEntry> Table => _keys;
+    internal List<KeyEntry> Volatile => _volatile;
+
+    /// <summary>Finds a live key for reading; an expired key is deleted (on a master) and reported absent.</summary>
+    public KeyEntry? Lookup(ReadOnlySpan<byte> key)
+    {
+        var e = _keys.Find(key);
+        if (e == null) return null;
+        if (e.ExpireAtMs >= 0 && e.ExpireAtMs <= _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
+        e.LastAccess = _keyspace.LruClock;
+        return e;
+    }
+
+    /// <summary>Finds a key without expiring it or touching its access time (TYPE checks of OBJECT, SCAN filters).</summary>
+    public KeyEntry? Peek(ReadOnlySpan<byte> key) => _keys.Find(key);
+
+    public bool IsLogicallyExpired(KeyEntry e) => e.ExpireAtMs >= 0 && e.ExpireAtMs <= _keyspace.NowMs;
+
+    /// <summary>Adds a key that does not exist. The key array is kept (callers pass a private copy).</summary>
+    public KeyEntry Add(byte[] key, object value, long expireAtMs = -1)
+    {
+        var e = new KeyEntry(key, value) { LastAccess = _keyspace.LruClock };
+        _keyspace.BeforeWrite(this, key);
+        _keys.Add(e);
+        if (expireAtMs >= 0) SetExpire(e, expireAtMs);
+        return e;
+    }
+
+    /// <summary>Sets a key to a value (SET semantics): replaces the value and, unless keepTtl, clears the TTL.</summary>
+    public KeyEntry Set(ReadOnlySpan<byte> key, object value, long expireAtMs = -1, bool keepTtl = false)
+    {
+        var e = _keys.Find(key);
+        if (e == null) return Add(key.ToArray(), value, expireAtMs);
+        _keyspace.BeforeWrite(this, e.Key);
+        e.Value = value;
+        e.LastAccess = _keyspace.LruClock;
+        if (expireAtMs >= 0) SetExpire(e, expireAtMs);
+        else if (!keepTtl) RemoveExpire(e);
+        return e;
+    }
+
+    /// <summary>Replaces the value of an existing entry in place, keeping its TTL.</summary>
+    public void Replace(KeyEntry e, object value)
+    {
+        _keyspace.BeforeWrite(this, e.Key);
+        e.Value = value;
+    }
+
+    /// <summary>Announces an in-place change of an entry's value object (HSET on an existing hash...).</summary>
+    public void Touch(KeyEntry e) => _keyspace.BeforeWrite(this, e.Key);
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        var existing = _keys.Find(key);
+        if (existing == null) return false;
+        _keyspace.BeforeWrite(this, existing.Key);
+        _keys.Remove(key);
+        if (existing.VolatileIndex >= 0) RemoveVolatile(existing);
+        return true;
+    }
+
+    public void SetExpire(KeyEntry e, long expireAtMs)
+    {
+        _keyspace.BeforeWrite(this, e.Key);
+        e.ExpireAtMs = expireAtMs;
+        if (e.VolatileIndex < 0)
+        {
+            e.VolatileIndex = _volatile.Count;
+            _volatile.Add(e);
+        }
+    }
+
+    /// <summary>Removes the TTL; returns false when the key had none.</summary>
+    public bool RemoveExpire(KeyEntry e)
+    {
+        if (e.ExpireAtMs < 0) return false;
+        _keyspace.BeforeWrite(this, e.Key);
+        e.ExpireAtMs = -1;
+        RemoveVolatile(e);
+        return true;
+    }
+
+    void RemoveVolatile(KeyEntry e)
+    {
+        int i = e.VolatileIndex;
+        int last = _volatile.Count - 1;
+        if (i != last)
+        {
+            var moved = _volatile[last];
+            _volatile[i] = moved;
+            moved.VolatileIndex = i;
+        }
+        _volatile.RemoveAt(last);
+        e.VolatileIndex = -1;
+    }
+
+    /// <summary>Drops every key; returns how many there were.</summary>
+    public long Flush()
+    {
+        long n = _keys.Count;
+        _keyspace.BeforeFlush(this);
+        _keys = new HashTable<KeyEntry>();
+        _volatile = new List<KeyEntry>();
+        AverageTtl = 0;
+        ExpireCursor = 0;
+        return n;
+    }
+
+    /// <summary>Exchanges the contents of two databases (SWAPDB).</summary>
+    public void SwapWith(Database other)
+    {
+        (_keys, other._keys) = (other._keys, _keys);
+        (_volatile, other._volatile) = (other._volatile, _volatile);
+        (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
+        ExpireCursor = other.ExpireCursor = 0;
+    }
+
+    public KeyEntry? RandomEntry(Random rng) => _keys.RandomEntry(rng);
+}
