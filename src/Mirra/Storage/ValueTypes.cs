@@ -1,0 +1,43 @@
+namespace Mirra.Storage;
+
+/// <summary>
+/// A non-string value (hash, list, set, sorted set...). Strings are plain CLR objects
+/// (see <see cref="StringValue"/>); every other type implements this.
+/// </summary>
+public interface IAggregateValue
+{
+    /// <summary>What TYPE answers: "hash", "list", "set", "zset"...</summary>
+    string TypeName { get; }
+    /// <summary>What OBJECT ENCODING answers: "listpack", "hashtable", "quicklist", "intset", "skiplist"...</summary>
+    string EncodingName { get; }
+    /// <summary>Number of elements (fields, members, items).</summary>
+    long Count { get; }
+    /// <summary>An estimate of the bytes this value occupies (MEMORY USAGE).</summary>
+    long EstimatedBytes { get; }
+    /// <summary>An independent copy (COPY, snapshots).</summary>
+    IAggregateValue DeepCopy();
+}
+
+/// <summary>TYPE, OBJECT ENCODING and MEMORY USAGE answers for any stored value.</summary>
+public static class ValueTypes
+{
+    public static string TypeName(object value) => value is IAggregateValue a ? a.TypeName : "string";
+
+    public static string EncodingName(object value) => value is IAggregateValue a ? a.EncodingName : StringValue.Encoding(value);
+
+    public static long EstimatedBytes(object value) => value switch
+    {
+        IAggregateValue a => a.EstimatedBytes,
+        byte[] b => 24 + b.Length,
+        MutableString m => 48 + m.Buffer.Length,
+        _ => 24,
+    };
+
+    public static object DeepCopy(object value) => value switch
+    {
+        IAggregateValue a => a.DeepCopy(),
+        byte[] b => b.ToArray(),
+        MutableString m => new MutableString(m.Span, m.Buffer.Length),
+        _ => value, // boxed integers are immutable
+    };
+}
