@@ -3,10 +3,14 @@ using System.Diagnostics;
 namespace Mirra.Engine;
 
 /// <summary>
-/// The one thread that owns the keyspace (Redis's event loop). Network threads hand it clients
-/// with parsed commands; it runs them one at a time in one total order, round-robin across
-/// clients so a long pipeline cannot starve anybody, then flushes replies. Timers (cron) and
-/// posted actions run on the same thread, so no other lock guards server state.
+/// Owns the keyspace the way Redis's event loop does: commands run one at a time, in one total
+/// order, and nothing else touches server state. The executor is a role rather than a fixed
+/// thread: whichever thread holds it runs the ready clients, posted actions and due timers, then
+/// flushes replies. A network thread that has just parsed a batch takes the role itself when it is
+/// free (no thread hop: on two cores that is the difference between Redis's speed and half of it);
+/// when it is taken, the holder runs the batch before letting go. A background thread takes the
+/// role for timers and posted work. Handing over the role is a full fence, so state written by one
+/// holder is seen by the next.
 /// </summary>
 public sealed class Executor
 {
@@ -15,57 +19,67 @@ public sealed class Executor
     Queue<Client> _runningClients = new();
     Queue<Action> _posted = new();
     Queue<Action> _runningPosted = new();
-    bool _sleeping;
+    volatile int _pendingWork;
+    int _held;
     volatile bool _stopping;
-    Thread? _thread;
+    Thread? _background;
+    readonly SemaphoreSlim _backgroundWake = new(0, int.MaxValue);
     readonly TimerQueue _timers = new();
     readonly List<Client> _needFlush = new();
 
+    [ThreadStatic] static Executor? _current;
+
     /// <summary>Runs a client's commands: set by the server.</summary>
     public Action<Client>? RunClient;
-    /// <summary>Called once per loop iteration before the executor waits (Redis's beforeSleep).</summary>
+    /// <summary>Called after each round of work (Redis's beforeSleep: fast expiry cycle, replica ACKs...).</summary>
     public Action? BeforeSleep;
+    /// <summary>An exception escaping a command is a bug: log it loudly but keep serving.</summary>
+    public Action<Exception>? OnError;
 
-    public bool IsExecutorThread => Thread.CurrentThread == _thread;
+    /// <summary>True on the thread currently holding the executor role.</summary>
+    public bool IsExecutorThread => _current == this;
     public TimerQueue Timers => _timers;
 
     public void Start()
     {
-        _thread = new Thread(Loop) { Name = "mirra-executor", IsBackground = true, Priority = ThreadPriority.AboveNormal };
-        _thread.Start();
+        _background = new Thread(BackgroundLoop) { Name = "mirra-executor", IsBackground = true };
+        _background.Start();
     }
 
     public void Stop()
     {
         _stopping = true;
-        Wake();
-        if (_thread != null && !IsExecutorThread) _thread.Join(5000);
+        _backgroundWake.Release();
+        if (_background != null && !IsExecutorThread) _background.Join(5000);
     }
 
-    /// <summary>Queues a client that has commands to run (called from network threads).</summary>
+    /// <summary>Queues a client that has commands to run and runs it now when the role is free (network threads).</summary>
     public void Schedule(Client client)
     {
         lock (_gate)
         {
             _readyClients.Enqueue(client);
-            if (_sleeping) Monitor.Pulse(_gate);
+            _pendingWork = 1;
         }
+        if (IsExecutorThread) return; // the running round picks it up
+        RunWhileWork();
     }
 
-    /// <summary>Runs an action on the executor thread.</summary>
+    /// <summary>Runs an action on the executor soon (never inline: callers may hold their own locks).</summary>
     public void Post(Action action)
     {
         lock (_gate)
         {
             _posted.Enqueue(action);
-            if (_sleeping) Monitor.Pulse(_gate);
+            _pendingWork = 1;
         }
+        _backgroundWake.Release();
     }
 
     /// <summary>Runs a function on the executor and waits for its result (startup, tests, shutdown).</summary>
     public T Invoke<T>(Func<T> func)
     {
-        if (IsExecutorThread || _thread == null) return func();
+        if (IsExecutorThread || _background == null) return func();
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
@@ -75,12 +89,7 @@ public sealed class Executor
         return done.Task.GetAwaiter().GetResult();
     }
 
-    void Wake()
-    {
-        lock (_gate) Monitor.Pulse(_gate);
-    }
-
-    /// <summary>Marks a client whose output must be sent at the end of this loop iteration.</summary>
+    /// <summary>Marks a client whose output must be sent at the end of this round.</summary>
     public void NeedFlush(Client c)
     {
         if (c.FlushQueued) return;
@@ -88,50 +97,77 @@ public sealed class Executor
         _needFlush.Add(c);
     }
 
-    void Loop()
+    /// <summary>Takes the role while there is work and nobody else holds it.</summary>
+    void RunWhileWork()
     {
-        var spin = new SpinWait();
-        while (!_stopping)
+        // After letting go, look again: work queued while we held the role found it taken.
+        while (_pendingWork != 0 && Interlocked.CompareExchange(ref _held, 1, 0) == 0)
         {
-            bool didWork = false;
+            _current = this;
+            try { RunRound(); }
+            finally
+            {
+                _current = null;
+                Interlocked.Exchange(ref _held, 0);
+            }
+        }
+    }
+
+    void RunRound()
+    {
+        while (true)
+        {
             lock (_gate)
             {
                 if (_readyClients.Count > 0) (_readyClients, _runningClients) = (_runningClients, _readyClients);
                 if (_posted.Count > 0) (_posted, _runningPosted) = (_runningPosted, _posted);
+                _pendingWork = 0;
             }
+            if (_runningPosted.Count == 0 && _runningClients.Count == 0) break;
             while (_runningPosted.Count > 0)
             {
-                didWork = true;
                 var action = _runningPosted.Dequeue();
                 try { action(); }
                 catch (Exception ex) { Crash(ex); }
             }
             while (_runningClients.Count > 0)
             {
-                didWork = true;
                 var client = _runningClients.Dequeue();
                 try { RunClient!(client); }
                 catch (Exception ex) { Crash(ex); }
             }
-            try { _timers.RunDue(); } catch (Exception ex) { Crash(ex); }
             FlushAll();
-            if (didWork) { spin.Reset(); continue; }
+        }
+        try { _timers.RunDue(); } catch (Exception ex) { Crash(ex); }
+        try { BeforeSleep?.Invoke(); } catch (Exception ex) { Crash(ex); }
+        FlushAll();
+    }
 
-            // Nothing ready: spin a little (cheap latency win for request/response clients), then sleep.
-            if (!spin.NextSpinWillYield) { spin.SpinOnce(-1); continue; }
-            try { BeforeSleep?.Invoke(); } catch (Exception ex) { Crash(ex); }
-            FlushAll();
-            lock (_gate)
+    /// <summary>Takes the role for timers and posted work when no network thread is around to do it.</summary>
+    void BackgroundLoop()
+    {
+        while (!_stopping)
+        {
+            int wait;
+            bool timersDue = false;
+            if (Interlocked.CompareExchange(ref _held, 1, 0) == 0)
             {
-                if (_readyClients.Count == 0 && _posted.Count == 0 && !_stopping)
+                _current = this;
+                try
                 {
-                    _sleeping = true;
-                    int wait = _timers.MillisecondsUntilNext();
-                    Monitor.Wait(_gate, wait < 0 ? 100 : Math.Min(wait, 100));
-                    _sleeping = false;
+                    RunRound();
+                    wait = _timers.MillisecondsUntilNext();
                 }
+                finally
+                {
+                    _current = null;
+                    Interlocked.Exchange(ref _held, 0);
+                }
+                RunWhileWork();
             }
-            spin.Reset();
+            else wait = 1; // somebody holds the role; check again shortly for timers
+            if (wait == 0) timersDue = true;
+            if (!timersDue) _backgroundWake.Wait(wait < 0 ? 100 : Math.Min(wait, 100));
         }
     }
 
@@ -148,9 +184,6 @@ public sealed class Executor
         _needFlush.Clear();
     }
 
-    /// <summary>An exception escaping a command is a bug: log it loudly but keep serving.</summary>
-    public Action<Exception>? OnError;
-
     void Crash(Exception ex)
     {
         if (OnError != null) OnError(ex);
@@ -158,33 +191,32 @@ public sealed class Executor
     }
 }
 
-/// <summary>Timed events run on the executor thread (cron, active expiry, replication timers).</summary>
+/// <summary>Timed events run by the executor (cron, active expiry, replication timers).</summary>
 public sealed class TimerQueue
 {
     readonly PriorityQueue<TimerEntry, long> _queue = new();
-    long _sequence;
 
     public sealed class TimerEntry
     {
         internal Func<int>? Callback; // returns the next delay in ms, or -1 to stop
-        internal long Id;
         public bool Cancelled;
     }
 
     /// <summary>
     /// Runs <paramref name="callback"/> after <paramref name="delayMs"/>; it returns its next delay or -1.
-    /// Executor thread only (or before the executor starts).
+    /// Executor only (or before the executor starts).
     /// </summary>
     public TimerEntry Add(int delayMs, Func<int> callback)
     {
-        var entry = new TimerEntry { Callback = callback, Id = ++_sequence };
-        _queue.Enqueue(entry, Stopwatch.GetTimestamp() + delayMs * Stopwatch.Frequency / 1000);
+        var entry = new TimerEntry { Callback = callback };
+        lock (_queue) _queue.Enqueue(entry, Stopwatch.GetTimestamp() + delayMs * Stopwatch.Frequency / 1000);
         return entry;
     }
 
     public int MillisecondsUntilNext()
     {
-        if (!_queue.TryPeek(out _, out long due)) return -1;
+        long due;
+        lock (_queue) if (!_queue.TryPeek(out _, out due)) return -1;
         long ticks = due - Stopwatch.GetTimestamp();
         if (ticks <= 0) return 0;
         return (int)Math.Min(int.MaxValue, ticks * 1000 / Stopwatch.Frequency + 1);
@@ -193,13 +225,18 @@ public sealed class TimerQueue
     public void RunDue()
     {
         long now = Stopwatch.GetTimestamp();
-        while (_queue.TryPeek(out var entry, out long due) && due <= now)
+        while (true)
         {
-            _queue.Dequeue();
+            TimerEntry entry;
+            lock (_queue)
+            {
+                if (!_queue.TryPeek(out entry!, out long due) || due > now) return;
+                _queue.Dequeue();
+            }
             if (entry.Cancelled) continue;
             int next = entry.Callback!();
             if (next >= 0 && !entry.Cancelled)
-                _queue.Enqueue(entry, Stopwatch.GetTimestamp() + next * Stopwatch.Frequency / 1000);
+                lock (_queue) _queue.Enqueue(entry, Stopwatch.GetTimestamp() + next * Stopwatch.Frequency / 1000);
         }
     }
 }
