@@ -69,6 +69,8 @@ public sealed class Client
     public int MultiCount = -1;
     internal bool FlushQueued;
     public bool Closed;
+    /// <summary>The peer went away while commands were still queued: disconnect when they have run.</summary>
+    public bool PeerClosed;
     /// <summary>Total bytes received and sent, for CLIENT INFO and INFO stats.</summary>
     public long NetInputBytes, NetOutputBytes;
 

@@ -51,6 +51,11 @@ public sealed class Dispatcher
             client.FinishBatch();
             batch = client.CurrentBatch;
         }
+        if (client.PeerClosed && client.CurrentBatch == null)
+        {
+            _server.Clients.OnDisconnected(client);
+            return;
+        }
         executor.NeedFlush(client);
         client.FinishRun(executor);
     }

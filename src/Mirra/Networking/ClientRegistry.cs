@@ -66,8 +66,16 @@ public sealed class ClientRegistry
         "4) Set up an authentication password for the default user. " +
         "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
+    /// <summary>The peer closed (or the reader stopped): disconnect once the commands it sent have run.</summary>
+    public void OnPeerClosed(Client client)
+    {
+        if (client.PendingBatches > 0 && !client.IsPaused && !client.Closed) client.PeerClosed = true;
+        else OnDisconnected(client);
+    }
+
     public void OnDisconnected(Client client)
     {
+        client.Flush(); // whatever the last commands replied (a protocol error) goes out before the close
         client.Transport?.Close();
         if (!_clients.Remove(client.Id) && client.Closed) { client.DiscardInbox(); return; }
         client.Closed = true;

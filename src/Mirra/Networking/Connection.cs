@@ -121,7 +121,8 @@ public sealed class Connection : IClientTransport
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            _server.Executor.Post(() => _server.Clients.OnDisconnected(_client));
+            // Commands already queued still run (Redis executes what it read before seeing EOF).
+            _server.Executor.Post(() => _server.Clients.OnPeerClosed(_client));
         }
     }
 
