@@ -56,9 +56,52 @@ public sealed class ServerProcess : IDisposable
     /// <summary>The repository root (the folder holding Mirra.slnx).</summary>
     public static string RepoRoot => RepoRootLazy.Value;
 
+    const string OwnerFile = "harness.owner";
+
     static ServerProcess()
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllLive();
+        try { ReapOrphans(); } catch (Exception) { /* best effort */ }
+    }
+
+    /// <summary>
+    /// A test host killed outright (SIGKILL, a crash) cannot stop its servers. Each server dir names its
+    /// owner (the test host PID) in harness.owner; servers run with their dir as working directory. On
+    /// first use, dirs whose owner is gone are cleaned: processes whose cwd is such a dir are killed and
+    /// the dir deleted (kept when MIRRA_KEEP_TEST_DIRS=1); owner-less dirs older than 5 minutes are deleted.
+    /// </summary>
+    static void ReapOrphans()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var stale = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "mirra-it-*"))
+        {
+            var owner = Path.Combine(dir, OwnerFile);
+            if (!File.Exists(owner))
+            {
+                // Killed between creating the dir and writing the owner file: nothing runs there.
+                if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-5))
+                    try { Directory.Delete(dir, recursive: true); } catch (Exception) { }
+                continue;
+            }
+            if (int.TryParse(File.ReadAllText(owner).Trim(), out var ownerPid) && Directory.Exists($"/proc/{ownerPid}"))
+                continue;
+            stale.Add(Path.GetFullPath(dir).TrimEnd('/'));
+        }
+        if (stale.Count == 0) return;
+        foreach (var proc in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), out var pid)) continue;
+            string? cwd;
+            try { cwd = new DirectoryInfo(Path.Combine(proc, "cwd")).LinkTarget; }
+            catch (Exception) { continue; }
+            if (cwd != null && stale.Contains(cwd.TrimEnd('/'))) SysKill(pid, 9);
+        }
+        if (Environment.GetEnvironmentVariable("MIRRA_KEEP_TEST_DIRS") == "1") return;
+        foreach (var dir in stale)
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (Exception) { }
+        }
     }
 
     ServerProcess(ServerKind kind, string executable, IReadOnlyList<string> args, string? config)
@@ -73,6 +116,7 @@ public sealed class ServerProcess : IDisposable
         {
             AutoFlush = true,
         };
+        File.WriteAllText(Path.Combine(Dir, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (config != null)
         {
             ConfigPath = Path.Combine(Dir, "server.conf");
