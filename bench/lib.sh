@@ -1,0 +1,167 @@
+# Shared helpers of the bench scripts (sourced, not run).
+# Starts mirra-server and redis-server side by side on free ports of 127.0.0.1, without persistence,
+# each in its own work dir, and stops them by PID (SIGTERM, 5 s grace, SIGKILL) when the script exits.
+
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+
+SERVERS="${SERVERS:-mirra redis}"          # which servers to run: "mirra redis", "redis" or "mirra"
+MIRRA_CMD="${MIRRA_CMD:-$REPO_ROOT/bin/mirra-server}"
+REDIS_CMD="${REDIS_CMD:-redis-server}"
+START_TIMEOUT_MIRRA="${START_TIMEOUT_MIRRA:-300}"   # the launcher may build the Release binaries first
+START_TIMEOUT_REDIS="${START_TIMEOUT_REDIS:-20}"
+KEEP_WORK="${KEEP_WORK:-0}"                # 1 = keep the work dir (server logs, generated data)
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/mirra-bench.XXXXXX")"
+declare -A SERVER_PID=() SERVER_PORT=()
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+need_tool() {
+  command -v "$1" >/dev/null 2>&1 ||
+    die "'$1' not found on PATH; install the Redis 7 tools: apt-get install -y redis-server redis-tools"
+}
+
+# A port nobody listens on, outside the ephemeral range (so outgoing connections don't take it).
+# A collision with a process that binds it meanwhile is caught by start_server, which retries.
+pick_port() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
+    if [[ " ${SERVER_PORT[*]-} " == *" $p "* ]]; then continue; fi
+    if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
+  done
+  die "no free port found"
+}
+
+# True when PID holds the LISTEN socket of PORT (the PONG is from our server, not a stranger).
+owns_port() {
+  ss -Htlnp "sport = :$2" 2>/dev/null | grep -q "pid=$1,"
+}
+
+stop_pid() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "pid $pid did not stop within 5 s of SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# run_child OUT IN CMD...: runs CMD with stdin from IN and stdout+stderr into OUT, in the background,
+# and waits for it; so INT/TERM interrupt the wait at once and cleanup kills the child too.
+CHILD_PID=
+run_child() {
+  local out=$1 in=$2 rc=0
+  shift 2
+  "$@" <"$in" >"$out" 2>&1 &
+  CHILD_PID=$!
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=
+  return "$rc"
+}
+
+cleanup() {
+  local name
+  if [[ -n "$CHILD_PID" ]]; then kill -TERM "$CHILD_PID" 2>/dev/null || true; wait "$CHILD_PID" 2>/dev/null || true; fi
+  for name in "${!SERVER_PID[@]}"; do
+    stop_pid "${SERVER_PID[$name]}"
+  done
+  if [[ "$KEEP_WORK" == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap 'log "error: \"$BASH_COMMAND\" failed (line $LINENO of $(basename "$0"))"' ERR
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start_server NAME: starts mirra or redis; sets SERVER_PID[NAME] and SERVER_PORT[NAME].
+start_server() {
+  local name=$1 timeout port pid dir attempt i ready
+  local -a cmd
+  case "$name" in
+    mirra)
+      read -r -a cmd <<<"$MIRRA_CMD"
+      [[ -x "${cmd[0]}" ]] || command -v "${cmd[0]}" >/dev/null 2>&1 ||
+        die "Mirra command '${cmd[0]}' not found (set MIRRA_CMD, or run SERVERS=redis $0)"
+      timeout=$START_TIMEOUT_MIRRA ;;
+    redis)
+      read -r -a cmd <<<"$REDIS_CMD"
+      need_tool "${cmd[0]}"
+      timeout=$START_TIMEOUT_REDIS ;;
+    *) die "unknown server '$name' in SERVERS (use mirra and/or redis)" ;;
+  esac
+  dir="$WORK/$name"
+  mkdir -p "$dir"
+  for attempt in 1 2 3 4 5; do
+    port=$(pick_port)
+    "${cmd[@]}" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+      >>"$dir/server.log" 2>&1 </dev/null &
+    pid=$!
+    SERVER_PID[$name]=$pid
+    SERVER_PORT[$name]=$port
+    ready=0
+    for ((i = 0; i < timeout * 10; i++)); do
+      if ! kill -0 "$pid" 2>/dev/null; then break; fi
+      if owns_port "$pid" "$port" &&
+         [[ "$(redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null)" == PONG ]]; then
+        ready=1; break
+      fi
+      sleep 0.1
+    done
+    if [[ $ready == 1 ]]; then
+      log "$name: pid $pid on 127.0.0.1:$port (log $dir/server.log)"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null || true
+      unset "SERVER_PID[$name]"
+      if grep -qi "in use" "$dir/server.log"; then
+        log "$name: port $port taken, retrying"; continue
+      fi
+      tail -n 30 "$dir/server.log" >&2
+      die "$name exited before becoming ready (log above)"
+    fi
+    stop_pid "$pid"
+    unset "SERVER_PID[$name]"
+    tail -n 30 "$dir/server.log" >&2
+    die "$name not ready on port $port within ${timeout}s (log above)"
+  done
+  die "$name: could not bind a free port"
+}
+
+# info_field PORT FIELD: a field of INFO (all sections).
+info_field() {
+  local info
+  info=$(redis-cli -h 127.0.0.1 -p "$1" INFO) || die "INFO failed on port $1"
+  printf '%s\n' "$info" | tr -d '\r' | awk -F: -v f="$2" '$1 == f { v = $2 } END { print v }'
+}
+
+# vmrss_bytes PID: resident set size from /proc/PID/status.
+vmrss_bytes() {
+  awk '/^VmRSS:/ { print $2 * 1024; exit }' "/proc/$1/status"
+}
+
+# ratio A B: A/B with 2 decimals, "-" when either is missing or B is 0.
+ratio() {
+  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
+}
+
+# median of the numbers given as arguments.
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+has_server() { [[ " $SERVERS " == *" $1 "* ]]; }
+
+need_tool redis-cli
+need_tool ss
+for s in $SERVERS; do [[ "$s" == mirra || "$s" == redis ]] || die "SERVERS may contain only 'mirra' and 'redis' (got '$SERVERS')"; done
