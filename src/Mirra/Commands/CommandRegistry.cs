@@ -10,5 +10,8 @@ public static class CommandRegistry
         var table = server.Commands;
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        InfoCommands.Register(table);
+        ObservabilityCommands.Register(table);
+        DebugCommands.Register(table);
     }
 }
