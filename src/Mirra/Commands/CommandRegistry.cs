@@ -13,5 +13,6 @@ public static class CommandRegistry
         InfoCommands.Register(table);
         ObservabilityCommands.Register(table);
         DebugCommands.Register(table);
+        BitCommands.Register(table);
     }
 }

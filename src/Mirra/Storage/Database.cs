@@ -72,6 +72,14 @@ public sealed class Database
         e.Value = value;
     }
 
+    /// <summary>
+    /// Swaps a value for an equal one in another representation (Redis's dbUnshareStringValue, e.g.
+    /// an int-encoded string made mutable before SETBIT). The content does not change, so this is
+    /// not a write: no WATCH invalidation, no snapshot copy. Call <see cref="Touch"/> before then
+    /// changing the content.
+    /// </summary>
+    public void Reencode(KeyEntry e, object sameContent) => e.Value = sameContent;
+
     /// <summary>Announces an in-place change of an entry's value object (HSET on an existing hash...).</summary>
     public void Touch(KeyEntry e) => _keyspace.BeforeWrite(this, e.Key);
 

@@ -57,15 +57,12 @@ public static class Numbers
         return !double.IsNaN(value);
     }
 
-    /// <summary>Formats a double the way Redis replies with it for INCRBYFLOAT (no exponent, shortest exact form).</summary>
-    public static string FormatHumanDouble(double v)
-    {
-        if (double.IsPositiveInfinity(v)) return "inf";
-        if (double.IsNegativeInfinity(v)) return "-inf";
-        string r = v.ToString("R", CultureInfo.InvariantCulture);
-        if (r.Contains('E')) r = ((decimal)v).ToString(CultureInfo.InvariantCulture);
-        return r;
-    }
+    /// <summary>
+    /// Formats a number the way Redis prints INCRBYFLOAT/HINCRBYFLOAT results (ld2string in human
+    /// mode: "%.17Lf" of the long double, trailing zeros trimmed, no exponent). The double converts
+    /// exactly; to reproduce Redis's results, do the arithmetic in <see cref="LongDouble"/> too.
+    /// </summary>
+    public static string FormatHumanDouble(double v) => LongDouble.FromDouble(v).ToHumanString();
 
     /// <summary>Formats a double like Redis's %.17g used for scores and RESP2 double replies.</summary>
     public static string FormatDouble(double v)
