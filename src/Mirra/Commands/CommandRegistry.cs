@@ -10,5 +10,8 @@ public static class CommandRegistry
         var table = server.Commands;
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        KeyCommands.Register(table);
+        ExpireCommands.Register(table);
+        ServerKeyspaceCommands.Register(table);
     }
 }

@@ -26,4 +26,7 @@ public sealed class ServerConfig
     public long SlowlogLogSlowerThan = 10000;
     public int SlowlogMaxLen = 128;
     public long LatencyMonitorThreshold;
+    public int ActiveExpireEffort = 1;
+    public string MaxmemoryPolicy = "noeviction";
+    public bool LazyfreeLazyExpire;
 }

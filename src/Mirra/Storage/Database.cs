@@ -37,6 +37,15 @@ public sealed class Database
         return e;
     }
 
+    /// <summary>Like <see cref="Lookup"/> but leaves the access time alone (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT).</summary>
+    public KeyEntry? LookupNoTouch(ReadOnlySpan<byte> key)
+    {
+        var e = _keys.Find(key);
+        if (e == null) return null;
+        if (e.ExpireAtMs >= 0 && e.ExpireAtMs <= _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
+        return e;
+    }
+
     /// <summary>Finds a key without expiring it or touching its access time (TYPE checks of OBJECT, SCAN filters).</summary>
     public KeyEntry? Peek(ReadOnlySpan<byte> key) => _keys.Find(key);
 

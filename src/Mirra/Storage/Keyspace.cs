@@ -25,6 +25,8 @@ public sealed class Keyspace
     public Action<Database, byte[]>? KeyWriting;
     /// <summary>Called before a database is emptied.</summary>
     public Action<Database>? DatabaseFlushing;
+    /// <summary>Called before SWAPDB exchanges the contents of two databases (WATCH, blocked clients).</summary>
+    public Action<Database, Database>? DatabasesSwapping;
 
     public Keyspace(int databases)
     {
