@@ -43,6 +43,11 @@ public sealed class Server
     /// <summary>Periodic work run by <see cref="Cron"/> (active expiry, client timeouts, replication cron).</summary>
     public readonly List<Action> CronJobs = new();
 
+    /// <summary>Redis's activeExpireCycle (slow from cron, fast before sleeping).</summary>
+    public ActiveExpiry ActiveExpiry { get; }
+    /// <summary>False after DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when accessed.</summary>
+    public bool ActiveExpireEnabled = true;
+
     /// <summary>Hook run after each command (MONITOR feeds, keyspace notifications...).</summary>
     public Action<CommandContext>? AfterCommand;
 
@@ -61,6 +66,7 @@ public sealed class Server
         SlowLog.SlowerThan = config.SlowlogLogSlowerThan;
         SlowLog.MaxLength = config.SlowlogMaxLen;
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
+        ActiveExpiry = new ActiveExpiry(this);
         Commands_Register();
     }
 
