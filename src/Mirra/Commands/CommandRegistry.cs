@@ -14,5 +14,8 @@ public static class CommandRegistry
         ObservabilityCommands.Register(table);
         DebugCommands.Register(table);
         BitCommands.Register(table);
+        KeyCommands.Register(table);
+        ExpireCommands.Register(table);
+        ServerKeyspaceCommands.Register(table);
     }
 }

@@ -67,7 +67,8 @@ public static class InfoCommands
     {
         server.Stats.Reset();
         server.Keyspace.ExpiredKeys = 0;
-        server.Keyspace.ExpiredStalePercentTimes = 0;
+        server.ActiveExpiry.TimeCapReachedCount = 0;
+        server.ActiveExpiry.CycleTimeUsedUs = 0;
         foreach (var c in InfoBuilder.AllCommands(server)) c.ResetStats();
     }
 }

@@ -33,4 +33,6 @@ public sealed class ServerConfig
     public long Maxmemory;
     public string MaxmemoryPolicy = "noeviction";
     public long ReplBacklogSize = 1024 * 1024;
+    public int ActiveExpireEffort = 1;
+    public bool LazyfreeLazyExpire;
 }

@@ -49,6 +49,9 @@ public sealed class Server
     /// <summary>Periodic work run by <see cref="Cron"/> (active expiry, client timeouts, replication cron).</summary>
     public readonly List<Action> CronJobs = new();
 
+    /// <summary>Redis's activeExpireCycle (slow from cron, fast before sleeping).</summary>
+    public ActiveExpiry ActiveExpiry { get; }
+
     /// <summary>Hook run after each command (MONITOR feeds, keyspace notifications...).</summary>
     public Action<CommandContext>? AfterCommand;
 
@@ -67,6 +70,7 @@ public sealed class Server
         SlowLog.SlowerThan = config.SlowlogLogSlowerThan;
         SlowLog.MaxLength = config.SlowlogMaxLen;
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
+        ActiveExpiry = new ActiveExpiry(this);
         Commands_Register();
         Memory = new MemoryStats(this); // last: used_memory_startup is what an empty server needs
     }

@@ -271,9 +271,9 @@ public static class InfoBuilder
         w.Field("sync_partial_ok", 0);
         w.Field("sync_partial_err", 0);
         w.Field("expired_keys", s.Keyspace.ExpiredKeys);
-        w.Field2("expired_stale_perc", 0);
-        w.Field("expired_time_cap_reached_count", 0);
-        w.Field("expire_cycle_cpu_milliseconds", 0);
+        w.Field2("expired_stale_perc", s.ActiveExpiry.StalePercent);
+        w.Field("expired_time_cap_reached_count", s.ActiveExpiry.TimeCapReachedCount);
+        w.Field("expire_cycle_cpu_milliseconds", s.ActiveExpiry.CycleTimeUsedUs / 1000);
         w.Field("evicted_keys", st.EvictedKeys);
         w.Field("evicted_clients", 0);
         w.Field("total_eviction_exceeded_time", 0);

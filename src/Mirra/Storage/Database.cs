@@ -32,15 +32,25 @@ public sealed class Database
     {
         var e = _keys.Find(key);
         if (e == null) return null;
-        if (e.ExpireAtMs >= 0 && e.ExpireAtMs <= _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
+        if (e.ExpireAtMs >= 0 && e.ExpireAtMs < _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
         e.LastAccess = _keyspace.LruClock;
+        return e;
+    }
+
+    /// <summary>Like <see cref="Lookup"/> but leaves the access time alone (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT).</summary>
+    public KeyEntry? LookupNoTouch(ReadOnlySpan<byte> key)
+    {
+        var e = _keys.Find(key);
+        if (e == null) return null;
+        if (e.ExpireAtMs >= 0 && e.ExpireAtMs < _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
         return e;
     }
 
     /// <summary>Finds a key without expiring it or touching its access time (TYPE checks of OBJECT, SCAN filters).</summary>
     public KeyEntry? Peek(ReadOnlySpan<byte> key) => _keys.Find(key);
 
-    public bool IsLogicallyExpired(KeyEntry e) => e.ExpireAtMs >= 0 && e.ExpireAtMs <= _keyspace.NowMs;
+    /// <summary>Redis's keyIsExpired: a key expires once the time is past its expiry (not at it).</summary>
+    public bool IsLogicallyExpired(KeyEntry e) => e.ExpireAtMs >= 0 && e.ExpireAtMs < _keyspace.NowMs;
 
     /// <summary>Adds a key that does not exist. The key array is kept (callers pass a private copy).</summary>
     public KeyEntry Add(byte[] key, object value, long expireAtMs = -1)
