@@ -210,6 +210,24 @@ public class HashValueTests
         Assert.Null(h.CompactPairPositions());
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(200)]
+    public void RandomPairsReachEveryField(int size)
+    {
+        var h = new HashValue();
+        for (int i = 0; i < size; i++) Set(h, "k" + i, "v" + i);
+        var rng = new Random(7);
+        var seen = new HashSet<string>();
+        for (int i = 0; i < size * 50; i++)
+        {
+            var p = h.RandomPair(rng);
+            Assert.Equal("v" + S(p.Field)[1..], S(p.Value));
+            seen.Add(S(p.Field));
+        }
+        Assert.Equal(size, seen.Count);
+    }
+
     [Fact]
     public void ASmallHashIsOneSmallArray()
     {

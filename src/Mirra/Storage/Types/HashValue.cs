@@ -112,18 +112,15 @@ public sealed class HashValue : IAggregateValue
     }
 
     /// <summary>
-    /// Makes room in the compact form for <paramref name="bytes"/> more bytes of encoded pairs (see
-    /// <see cref="EncodedPairSize"/>), so a multi-pair HSET grows the array once. A new hash gets exactly
-    /// that room, a growing one some slack. Past the 1 GB listpack safety limit the hash is converted.
+    /// Before <paramref name="bytes"/> more bytes of encoded pairs (see <see cref="EncodedPairSize"/>) are
+    /// written: converts the hash when the compact form would pass Redis's 1 GB listpack safety limit,
+    /// and sizes the array of a new (empty) hash exactly, so a multi-pair HSET allocates it once.
     /// </summary>
     public void ReserveCompact(long bytes)
     {
         if (_data is not byte[] lp) return;
-        int end = CompactEnd(lp);
-        if ((long)end + bytes > CompactSafetyLimit) { ConvertToTable(); return; }
-        if (end + bytes <= lp.Length) return;
-        int needed = (int)(end + bytes);
-        Resize(lp, end, end == 0 ? needed : WithSlack(needed));
+        if (lp.Length + bytes > CompactSafetyLimit && CompactEnd(lp) + bytes > CompactSafetyLimit) { ConvertToTable(); return; }
+        if (lp.Length == 0 || lp[0] == 0) Resize(lp, 0, (int)bytes);
     }
 
     /// <summary>The compact-form size of one field and its value.</summary>
@@ -244,6 +241,20 @@ public sealed class HashValue : IAggregateValue
             NextElement(lp, ref pos, out _, out _);
         }
         return positions;
+    }
+
+    /// <summary>A random field and its value (the hash must not be empty).</summary>
+    public Pair RandomPair(Random rng)
+    {
+        if (_data is HashTable<HashField> table)
+        {
+            var e = table.RandomEntry(rng)!;
+            return new Pair(e.Key, e.Value);
+        }
+        var lp = (byte[])_data;
+        int skip = rng.Next(CompactCount(lp)) * 2, pos = 0;
+        while (skip-- > 0) NextElement(lp, ref pos, out _, out _);
+        return CompactPairAt(pos);
     }
 
     public Pair CompactPairAt(int position)
