@@ -10,5 +10,6 @@ public static class CommandRegistry
         var table = server.Commands;
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        HashCommands.Register(table);
     }
 }
