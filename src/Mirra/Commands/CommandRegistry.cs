@@ -17,5 +17,6 @@ public static class CommandRegistry
         KeyCommands.Register(table);
         ExpireCommands.Register(table);
         ServerKeyspaceCommands.Register(table);
+        HashCommands.Register(table);
     }
 }

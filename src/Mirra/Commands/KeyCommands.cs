@@ -237,7 +237,7 @@ public static class KeyCommands
     /// <summary>SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]</summary>
     static void Scan(CommandContext ctx)
     {
-        if (!TryParseCursor(ctx.Arg(1), out ulong cursor)) { ctx.Error("ERR invalid cursor"); return; }
+        if (!Util.Numbers.TryParseScanCursor(ctx.Arg(1), out ulong cursor)) { ctx.Error("ERR invalid cursor"); return; }
         long count = 10;
         int patternIndex = -1, typeIndex = -1;
         for (int i = 2; i < ctx.ArgCount; i++)
@@ -291,30 +291,6 @@ public static class KeyCommands
         r.EndDeferredArray(mark, n);
         keys.Clear();
         if (keys.Capacity > 4096) _scanBuffer = null;
-    }
-
-    /// <summary>
-    /// Redis 7.0 reads the cursor with strtoul: no leading space, an optional sign ("-1" wraps to
-    /// 2^64-1), decimal digits only, no overflow; an empty string is cursor 0.
-    /// </summary>
-    internal static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
-    {
-        cursor = 0;
-        if (s.Length == 0) return true;
-        int i = 0;
-        bool negative = false;
-        if (s[0] == '+' || s[0] == '-') { negative = s[0] == '-'; i = 1; }
-        if (i == s.Length) return false;
-        ulong v = 0;
-        for (; i < s.Length; i++)
-        {
-            uint d = (uint)(s[i] - '0');
-            if (d > 9) return false;
-            if (v > (ulong.MaxValue - d) / 10) return false;
-            v = v * 10 + d;
-        }
-        cursor = negative ? 0 - v : v;
-        return true;
     }
 
     static void RandomKey(CommandContext ctx)

@@ -292,6 +292,38 @@ public sealed class HashTable<T> where T : TableEntry
                 for (var e = b; e != null; e = e.Next) yield return (T)e;
     }
 
+    /// <summary>Walks every entry without allocating (foreach). Not safe against modification while walking.</summary>
+    public Enumerator GetEnumerator() => new(_t0, _t1);
+
+    public struct Enumerator
+    {
+        readonly TableEntry?[] _t0, _t1;
+        int _bucket;
+        bool _second;
+        TableEntry? _current;
+
+        internal Enumerator(TableEntry?[] t0, TableEntry?[] t1)
+        {
+            _t0 = t0; _t1 = t1; _bucket = -1; _second = false; _current = null;
+        }
+
+        public readonly T Current => (T)_current!;
+
+        public bool MoveNext()
+        {
+            if (_current?.Next != null) { _current = _current.Next; return true; }
+            while (true)
+            {
+                var table = _second ? _t1 : _t0;
+                while (++_bucket < table.Length)
+                    if (table[_bucket] != null) { _current = table[_bucket]; return true; }
+                if (_second) { _current = null; return false; }
+                _second = true;
+                _bucket = -1;
+            }
+        }
+    }
+
     /// <summary>Calls <paramref name="visit"/> for each entry without allocating an enumerator.</summary>
     public void ForEach<TState>(ref TState state, EntryVisitor<T, TState> visit)
     {

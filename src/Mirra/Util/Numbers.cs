@@ -86,5 +86,29 @@ public static class Numbers
         return n;
     }
 
+    /// <summary>
+    /// Redis 7.0 reads the cursor with strtoul: no leading space, an optional sign ("-1" wraps to
+    /// 2^64-1), decimal digits only, no overflow; an empty string is cursor 0.
+    /// </summary>
+    public static bool TryParseScanCursor(ReadOnlySpan<byte> s, out ulong cursor)
+    {
+        cursor = 0;
+        if (s.Length == 0) return true;
+        int i = 0;
+        bool negative = false;
+        if (s[0] == '+' || s[0] == '-') { negative = s[0] == '-'; i = 1; }
+        if (i == s.Length) return false;
+        ulong v = 0;
+        for (; i < s.Length; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d > 9) return false;
+            if (v > (ulong.MaxValue - d) / 10) return false;
+            v = v * 10 + d;
+        }
+        cursor = negative ? 0 - v : v;
+        return true;
+    }
+
     static bool IsSpace(byte c) => c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }

@@ -362,7 +362,7 @@ public class KeyCommandsTests
     [InlineData("1a", false, 0UL)]
     public void ScanCursorIsReadLikeStrtoul(string text, bool ok, ulong expected)
     {
-        Assert.Equal(ok, Mirra.Commands.KeyCommands.TryParseCursor(B(text), out ulong cursor));
+        Assert.Equal(ok, Mirra.Util.Numbers.TryParseScanCursor(B(text), out ulong cursor));
         if (ok) Assert.Equal(expected, cursor);
     }
 
