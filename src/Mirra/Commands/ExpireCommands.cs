@@ -69,7 +69,7 @@ public static class ExpireCommands
 
         if (cond != Condition.None)
         {
-            long current = e.ExpireAtMs;
+            long current = ctx.Db.ExpireAtOf(e);
             // No TTL counts as an infinite one: GT never beats it, LT always does.
             if ((cond & Condition.Nx) != 0 && current != -1) { ctx.Reply.Integer(0); return; }
             if ((cond & Condition.Xx) != 0 && current == -1) { ctx.Reply.Integer(0); return; }
@@ -118,8 +118,9 @@ public static class ExpireCommands
     {
         var e = KeyCommands.LookupReadNoTouch(ctx, ctx.Arg(1));
         if (e == null) { ctx.Reply.Integer(-2); return; }
-        if (e.ExpireAtMs < 0) { ctx.Reply.Integer(-1); return; }
-        long ttl = absolute ? e.ExpireAtMs : e.ExpireAtMs - ctx.NowMs;
+        long expireAt = ctx.Db.ExpireAtOf(e);
+        if (expireAt < 0) { ctx.Reply.Integer(-1); return; }
+        long ttl = absolute ? expireAt : expireAt - ctx.NowMs;
         if (ttl < 0) ttl = 0;
         // Rounded to the nearest second without overflowing near long.MaxValue.
         ctx.Reply.Integer(milliseconds ? ttl : ttl / 1000 + (ttl % 1000 + 500) / 1000);

@@ -148,7 +148,7 @@ public static class KeyCommands
         }
         // The value moves with its TTL; the source name goes away.
         var value = e.Value;
-        long expireAt = e.ExpireAtMs;
+        long expireAt = db.ExpireAtOf(e);
         db.Add(ctx.ArgBytes(2), value, expireAt);
         db.Delete(src);
         ctx.Dirty();
@@ -179,7 +179,7 @@ public static class KeyCommands
 
         var e = ctx.LookupRead(key);
         if (e == null) { ctx.Reply.Integer(0); return; }
-        long expireAt = e.ExpireAtMs;
+        long expireAt = src.ExpireAtOf(e);
         bool delete = false;
         if (dst.Lookup(newKey) != null)
         {
@@ -206,7 +206,7 @@ public static class KeyCommands
         var e = ctx.LookupWrite(key);
         if (e == null) { ctx.Reply.Integer(0); return; }
         if (dst.Lookup(key) != null) { ctx.Reply.Integer(0); return; }
-        dst.Add(ctx.ArgBytes(1), e.Value, e.ExpireAtMs);
+        dst.Add(ctx.ArgBytes(1), e.Value, src.ExpireAtOf(e));
         src.Delete(key);
         ctx.Dirty();
         ctx.Reply.Integer(1);

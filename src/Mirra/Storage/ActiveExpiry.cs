@@ -119,9 +119,10 @@ public sealed class ActiveExpiry
                 {
                     if ((uint)db.ExpireCursor >= (uint)list.Count) db.ExpireCursor = 0;
                     var e = list[db.ExpireCursor];
-                    long ttl = e.ExpireAtMs - now;
+                    long expireAt = list.ExpireAt(db.ExpireCursor);
+                    long ttl = expireAt - now;
                     sampled++;
-                    if (now > e.ExpireAtMs)
+                    if (now > expireAt)
                     {
                         // The last volatile key moves into this slot: the cursor stays and samples it next.
                         keyspace.DeleteExpired(db, e);

@@ -2,12 +2,14 @@ using System.Runtime.CompilerServices;
 
 namespace Mirra.Storage;
 
-/// <summary>An entry of a <see cref="HashTable{T}"/>: a byte key and the chain link.</summary>
+/// <summary>
+/// An entry of a <see cref="HashTable{T}"/>: a byte key and the chain link. The hash is not stored
+/// (8 bytes per key matter at millions of keys); like Redis, rehashing recomputes it.
+/// </summary>
 public class TableEntry
 {
     public byte[] Key;
     internal TableEntry? Next;
-    internal int Hash;
 
     public TableEntry(byte[] key) => Key = key;
 }
@@ -53,7 +55,7 @@ public sealed class HashTable<T> where T : TableEntry
             var e = buckets[hash & (buckets.Length - 1)];
             while (e != null)
             {
-                if (e.Hash == hash && key.SequenceEqual(e.Key)) return (T)e;
+                if (key.SequenceEqual(e.Key)) return (T)e;
                 e = e.Next;
             }
             if (!IsRehashing) break;
@@ -68,7 +70,6 @@ public sealed class HashTable<T> where T : TableEntry
     {
         if (IsRehashing) RehashStep(1);
         ExpandIfNeeded();
-        entry.Hash = hash;
         if (IsRehashing)
         {
             ref var slot = ref _t1[hash & (_t1.Length - 1)];
@@ -99,7 +100,7 @@ public sealed class HashTable<T> where T : TableEntry
             TableEntry? prev = null, e = buckets[idx];
             while (e != null)
             {
-                if (e.Hash == hash && key.SequenceEqual(e.Key))
+                if (key.SequenceEqual(e.Key))
                 {
                     if (prev == null) buckets[idx] = e.Next; else prev.Next = e.Next;
                     e.Next = null;
@@ -179,7 +180,7 @@ public sealed class HashTable<T> where T : TableEntry
             while (e != null)
             {
                 var next = e.Next;
-                ref var slot = ref _t1[e.Hash & (_t1.Length - 1)];
+                ref var slot = ref _t1[HashOf(e.Key) & (_t1.Length - 1)];
                 e.Next = slot;
                 slot = e;
                 _used0--;

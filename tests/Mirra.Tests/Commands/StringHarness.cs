@@ -54,7 +54,7 @@ sealed class StringHarness
     public string EncodingOf(string key) => ValueTypes.EncodingName(Entry(key)!.Value);
 
     /// <summary>Absolute expiry in ms, -1 without one, -2 for no key.</summary>
-    public long ExpireAt(string key) => Entry(key)?.ExpireAtMs ?? -2;
+    public long ExpireAt(string key) => Entry(key) is { } e ? Ts.Server.Keyspace[0].ExpireAtOf(e) : -2;
 
     /// <summary>The commands propagated since the last call (SELECT left out), as space-separated words.</summary>
     public List<string> TakePropagated()

@@ -71,7 +71,7 @@ public sealed class HashValue : IAggregateValue
             return new HashValue(copy);
         }
         var table = new HashTable<HashField>();
-        foreach (var f in (HashTable<HashField>)_data) table.Add(new HashField(f.Key.ToArray(), f.Value.ToArray()), f.Hash);
+        foreach (var f in (HashTable<HashField>)_data) table.Add(new HashField(f.Key.ToArray(), f.Value.ToArray()));
         return new HashValue(table);
     }
 
