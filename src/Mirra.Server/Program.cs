@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Mirra.Config;
 using Mirra.Engine;
@@ -5,7 +6,7 @@ using Mirra.Observability;
 
 namespace Mirra.Server;
 
-/// <summary>mirra-server: takes redis-server's arguments ([config-file] [--directive value ...]).</summary>
+/// <summary>mirra-server: takes redis-server's arguments ([config-file] [--directive value ...] [-]).</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -13,9 +14,10 @@ public static class Program
         // Run socket continuations on the epoll thread: the read loop only parses and hands off to the
         // executor, so this saves a thread-pool hop per read. Read once, at the first socket use.
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
         if (args.Length == 1 && args[0] is "-v" or "--version")
         {
-            Console.WriteLine($"Mirra server v={Engine.Server.MirraVersion} sha=00000000:0 malloc=dotnet bits=64 build=0 redis-compat={Engine.Server.Version}");
+            Console.WriteLine($"Mirra server v={Engine.Server.MirraVersion} sha=00000000:0 malloc=dotnet-gc bits=64 build=0 redis-compat={Engine.Server.Version}");
             return 0;
         }
         if (args.Length == 1 && args[0] is "-h" or "--help")
@@ -24,34 +26,90 @@ public static class Program
             return 1;
         }
 
-        var log = new Log();
-        var config = TemporaryArgs.Parse(args);
+        var registry = ConfigRegistry.CreateDefault();
+        try
+        {
+            registry.LoadFromArgs(args, args.Contains("-") ? Console.In : null);
+        }
+        catch (ConfigFileException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 1;
+        }
+        var config = registry.Values;
+        if (registry.SentinelMode)
+        {
+            Console.Error.WriteLine("*** FATAL: sentinel mode is not available in this Mirra build yet ***");
+            return 1;
+        }
+
+        if (config.Daemonize && Environment.GetEnvironmentVariable(Daemon.ChildMarker) != "1")
+            return Daemon.Detach(args);
+
+        var log = new Log { Level = ConfigHooks.ToLogLevel(config.LogLevel) };
+        if (config.LogFile.Length > 0 && log.SetFile(config.LogFile) is { } logError)
+        {
+            Console.Error.WriteLine(logError);
+            return 1;
+        }
+        else if (config.LogFile.Length == 0 && config.Daemonize) log.SetFile("/dev/null");
+
         int pid = Environment.ProcessId;
         log.Role = 'C';
         log.Warning("oO0OoO0OoO0Oo Mirra is starting oO0OoO0OoO0Oo");
         log.Warning($"Mirra version={Engine.Server.MirraVersion} (Redis {Engine.Server.Version} compatible), bits=64, pid={pid}, just started");
-        log.Warning(args.Length > 0 && !args[0].StartsWith("--") ? "Configuration loaded"
+        log.Warning(registry.ConfigFilePath != null ? "Configuration loaded"
             : "Warning: no config file specified, using the default config. In order to specify a config file use mirra-server /path/to/redis.conf");
         log.Role = 'M';
 
-        var server = new Engine.Server(config, log);
+        try { Directory.SetCurrentDirectory(config.Dir); }
+        catch (Exception ex)
+        {
+            log.Warning($"Can't chdir to '{config.Dir}': {ex.Message}");
+            return 1;
+        }
+
+        var server = new Engine.Server(registry, log) { ConfigFilePath = registry.ConfigFilePath };
+        foreach (var name in registry.UnimplementedDirectivesSetExplicitly())
+            log.Warning($"Directive '{name}' is accepted but has no effect in this Mirra version.");
+
         string? error = server.Start();
         if (error != null)
         {
             log.Warning(error);
+            log.Warning($"Failed listening on port {config.Port} (tcp), aborting.");
             return 1;
         }
-        if (config.AlwaysShowLogo || !Console.IsOutputRedirected) log.Raw(Logo.Render(server.BoundPort, pid));
+        string? pidFile = config.PidFile ?? (config.Daemonize ? "/var/run/redis.pid" : null);
+        if (pidFile != null)
+        {
+            try { File.WriteAllText(pidFile, pid + "\n"); }
+            catch (Exception ex) { log.Warning($"Failed to write PID file: {ex.Message}"); }
+        }
+
+        if (config.AlwaysShowLogo || (!Console.IsOutputRedirected && config.LogFile.Length == 0)) log.Raw(Logo.Render(server.BoundPort, pid));
         else log.Notice($"Running mode=standalone, port={server.BoundPort}.");
         log.Warning("Server initialized");
-        log.Notice("Ready to accept connections tcp");
+        if (config.Port != 0) log.Notice("Ready to accept connections tcp");
+        if (!string.IsNullOrEmpty(config.UnixSocket)) log.Notice("Ready to accept connections unix");
 
         var shutdown = new ManualResetEventSlim();
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; log.Raw($"{pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) Received SIGTERM scheduling shutdown...\n"); shutdown.Set(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; log.Raw($"{pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) Received SIGINT scheduling shutdown...\n"); shutdown.Set(); });
+        void OnSignal(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            log.Raw($"{pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) Received {c.Signal} scheduling shutdown...\n");
+            shutdown.Set();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         shutdown.Wait();
         log.Warning("User requested shutdown...");
         server.Stop();
+        if (pidFile != null)
+        {
+            log.Notice("Removing the pid file.");
+            try { File.Delete(pidFile); } catch { }
+        }
         log.Warning("Mirra is now ready to exit, bye bye...");
         return 0;
     }
@@ -72,18 +130,27 @@ public static class Program
         """;
 }
 
-// TEMPORARY until the config registry lands.
-static class TemporaryArgs
+/// <summary>
+/// `daemonize yes`: .NET cannot fork, so the process starts a detached copy of itself in a new
+/// session (setsid) with standard streams on /dev/null, and the parent exits, as Redis's parent does.
+/// </summary>
+static class Daemon
 {
-    public static ServerConfig Parse(string[] args)
+    public const string ChildMarker = "MIRRA_DAEMONIZED";
+
+    public static int Detach(string[] args)
     {
-        var c = new ServerConfig();
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--port") c.Port = int.Parse(args[++i]);
-            else if (args[i] == "--requirepass") c.RequirePass = args[++i];
-            else if (args[i] == "--bind") c.Bind = args[++i].Split(' ');
-        }
-        return c;
+        var self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        psi.ArgumentList.Add(self);
+        // Running through the `dotnet` host: pass the entry assembly too.
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment[ChildMarker] = "1";
+        psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        using var child = Process.Start(psi);
+        if (child == null) { Console.Error.WriteLine("Can't daemonize: failed to start the server process"); return 1; }
+        child.StandardInput.Close();
+        return 0;
     }
 }

@@ -9,11 +9,40 @@ public sealed class Listener : IDisposable
 {
     readonly Server _server;
     readonly List<Socket> _sockets = new();
+    bool _started;
 
     public Listener(Server server) => _server = server;
 
     /// <summary>Binds like Redis: each address of `bind`; a leading '-' makes an address optional.</summary>
     public string? BindTcp(IReadOnlyList<string> addresses, int port, int backlog)
+    {
+        var bound = new List<Socket>();
+        string? error = BindTcpInto(bound, addresses, port, backlog);
+        if (error != null) { foreach (var s in bound) s.Dispose(); return error; }
+        _sockets.AddRange(bound);
+        return null;
+    }
+
+    /// <summary>
+    /// CONFIG SET port/bind: binds the new TCP addresses first and only then closes the old ones,
+    /// so a failure leaves the server listening where it was (as Redis does).
+    /// </summary>
+    public string? RebindTcp(IReadOnlyList<string> addresses, int port, int backlog)
+    {
+        var bound = new List<Socket>();
+        string? error = BindTcpInto(bound, addresses, port, backlog);
+        if (error != null) { foreach (var s in bound) s.Dispose(); return error; }
+        foreach (var old in _sockets.Where(s => s.AddressFamily != AddressFamily.Unix).ToList())
+        {
+            _sockets.Remove(old);
+            old.Dispose();
+        }
+        _sockets.AddRange(bound);
+        if (_started) foreach (var socket in bound) _ = AcceptLoop(socket);
+        return null;
+    }
+
+    string? BindTcpInto(List<Socket> sockets, IReadOnlyList<string> addresses, int port, int backlog)
     {
         if (port == 0) return null;
         foreach (var raw in addresses)
@@ -47,7 +76,7 @@ public sealed class Listener : IDisposable
                     continue;
                 return $"Warning: Could not create server TCP listening socket {address}:{port}: {ex.Message}";
             }
-            _sockets.Add(socket);
+            sockets.Add(socket);
         }
         return null;
     }
@@ -74,6 +103,7 @@ public sealed class Listener : IDisposable
 
     public void Start()
     {
+        _started = true;
         foreach (var socket in _sockets) _ = AcceptLoop(socket);
     }
 
@@ -105,7 +135,7 @@ public sealed class Listener : IDisposable
 
     void ApplyKeepalive(Socket socket)
     {
-        int interval = _server.Config.TcpKeepalive;
+        int interval = _server.Config.TcpKeepAlive;
         if (interval <= 0 || socket.AddressFamily == AddressFamily.Unix) return;
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, interval);
