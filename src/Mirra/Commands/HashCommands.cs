@@ -41,26 +41,27 @@ public static class HashCommands
 
     // ---- Shared helpers ----
 
-    /// <summary>Reads a key that must hold a hash: false (after replying WRONGTYPE) for any other type.</summary>
-    static bool TryGetHash(CommandContext ctx, KeyEntry? e, out HashValue? hash)
+    /// <summary>
+    /// Reads a key that must hold a hash: false (after replying WRONGTYPE) for any other type. A missing
+    /// key gives a hash that does not <see cref="Hash.Exists"/>.
+    /// </summary>
+    static bool TryGetHash(CommandContext ctx, KeyEntry? e, out Hash hash)
     {
-        hash = null;
-        if (e == null) return true;
-        if (e.Value is HashValue h) { hash = h; return true; }
+        hash = default;
+        if (e == null || Hash.TryOpen(e.Value, out hash)) return true;
         ctx.WrongType();
         return false;
     }
 
     /// <summary>
     /// Redis's hashTypeLookupWriteOrCreate: the existing hash, or a new empty one that the caller
-    /// fills and then stores with <see cref="StoreIfNew"/> (so a key is never seen empty).
+    /// fills and then stores with <see cref="Store"/> (so a key is never seen empty).
     /// </summary>
-    static bool TryGetHashForWrite(CommandContext ctx, out KeyEntry? e, out HashValue hash)
+    static bool TryGetHashForWrite(CommandContext ctx, out KeyEntry? e, out Hash hash)
     {
         e = ctx.LookupWrite(ctx.Arg(1));
-        if (e == null) { hash = new HashValue(); return true; }
-        if (e.Value is HashValue h) { hash = h; return true; }
-        hash = null!;
+        if (e == null) { hash = Hash.New(); return true; }
+        if (Hash.TryOpen(e.Value, out hash)) return true;
         ctx.WrongType();
         return false;
     }
@@ -71,9 +72,17 @@ public static class HashCommands
         if (e != null) ctx.Db.Touch(e);
     }
 
-    static void StoreIfNew(CommandContext ctx, KeyEntry? e, HashValue hash)
+    /// <summary>
+    /// After a write: adds a new key, or stores the hash's value object in the existing key when the write
+    /// moved it (the compact array grew, shrank or became a table). The write to an existing key was
+    /// announced once by <see cref="BeforeChange"/> (or Touch) before the old value was modified, so the
+    /// new object is stored without a second announcement (StoreAfterTouch, not Replace): hooks see one write
+    /// per command, and a snapshot hook has seen the value before any change.
+    /// </summary>
+    static void Store(CommandContext ctx, KeyEntry? e, in Hash hash)
     {
-        if (e == null) ctx.Db.Add(ctx.ArgBytes(1), hash);
+        if (e == null) ctx.Db.Add(ctx.ArgBytes(1), hash.Value);
+        else if (!ReferenceEquals(e.Value, hash.Value)) ctx.Db.StoreAfterTouch(e, hash.Value);
     }
 
     /// <summary>
@@ -81,7 +90,7 @@ public static class HashCommands
     /// hash-max-listpack-value (or a listpack growing past 1 GB) converts the hash before anything is
     /// written. A new hash gets its compact array sized once for all the pairs.
     /// </summary>
-    static void PrepareForPairs(CommandContext ctx, HashValue hash, int first, int last)
+    static void PrepareForPairs(CommandContext ctx, ref Hash hash, int first, int last)
     {
         if (!hash.IsCompact) return;
         int maxValue = ClampToInt(ctx.Server.Config.HashMaxListpackValue);
@@ -90,13 +99,13 @@ public static class HashCommands
         {
             int fl = ctx.Arg(i).Length, vl = ctx.Arg(i + 1).Length;
             longest = Math.Max(longest, Math.Max(fl, vl));
-            encoded += HashValue.EncodedPairSize(fl, vl);
+            encoded += Hash.EncodedPairSize(fl, vl);
         }
         hash.ConvertIfTooLong(longest, maxValue);
         hash.ReserveCompact(encoded);
     }
 
-    static bool SetField(CommandContext ctx, HashValue hash, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    static bool SetField(CommandContext ctx, ref Hash hash, scoped ReadOnlySpan<byte> field, scoped ReadOnlySpan<byte> value)
     {
         var config = ctx.Server.Config;
         return hash.Set(field, value, ClampToInt(config.HashMaxListpackEntries), ClampToInt(config.HashMaxListpackValue));
@@ -110,11 +119,11 @@ public static class HashCommands
         if (ctx.ArgCount % 2 == 1) { ctx.Error(Errors.WrongArgs(ctx.Command.FullName)); return; }
         if (!TryGetHashForWrite(ctx, out var e, out var hash)) return;
         BeforeChange(ctx, e);
-        PrepareForPairs(ctx, hash, 2, ctx.ArgCount - 1);
+        PrepareForPairs(ctx, ref hash, 2, ctx.ArgCount - 1);
         long created = 0;
         for (int i = 2; i < ctx.ArgCount; i += 2)
-            if (SetField(ctx, hash, ctx.Arg(i), ctx.Arg(i + 1))) created++;
-        StoreIfNew(ctx, e, hash);
+            if (SetField(ctx, ref hash, ctx.Arg(i), ctx.Arg(i + 1))) created++;
+        Store(ctx, e, hash);
         if (ctx.Command.Name == "hset") ctx.Reply.Integer(created); else ctx.Reply.Ok();
         ctx.Dirty((ctx.ArgCount - 2) / 2);
     }
@@ -125,9 +134,9 @@ public static class HashCommands
         if (!TryGetHashForWrite(ctx, out var e, out var hash)) return;
         if (hash.Contains(ctx.Arg(2))) { ctx.Reply.Integer(0); return; }
         BeforeChange(ctx, e);
-        PrepareForPairs(ctx, hash, 2, 3);
-        SetField(ctx, hash, ctx.Arg(2), ctx.Arg(3));
-        StoreIfNew(ctx, e, hash);
+        PrepareForPairs(ctx, ref hash, 2, 3);
+        SetField(ctx, ref hash, ctx.Arg(2), ctx.Arg(3));
+        Store(ctx, e, hash);
         ctx.Reply.Integer(1);
         ctx.Dirty();
     }
@@ -138,7 +147,7 @@ public static class HashCommands
         var e = ctx.LookupWrite(ctx.Arg(1));
         if (!TryGetHash(ctx, e, out var hash)) return;
         long deleted = 0;
-        if (hash != null)
+        if (hash.Exists)
         {
             for (int i = 2; i < ctx.ArgCount; i++)
             {
@@ -150,11 +159,12 @@ public static class HashCommands
                 }
                 if (!hash.Remove(field)) continue;
                 deleted++;
-                if (hash.IsEmpty)
-                {
-                    ctx.Db.Delete(ctx.Arg(1));
-                    break;
-                }
+                if (hash.IsEmpty) break;
+            }
+            if (deleted > 0)
+            {
+                if (hash.IsEmpty) ctx.Db.Delete(ctx.Arg(1));
+                else Store(ctx, e, hash);
             }
         }
         ctx.Reply.Integer(deleted);
@@ -182,8 +192,8 @@ public static class HashCommands
         Span<byte> digits = stackalloc byte[24];
         Utf8Formatter.TryFormat(value, digits, out int n);
         BeforeChange(ctx, e);
-        SetField(ctx, hash, ctx.Arg(2), digits[..n]);
-        StoreIfNew(ctx, e, hash);
+        SetField(ctx, ref hash, ctx.Arg(2), digits[..n]);
+        Store(ctx, e, hash);
         ctx.Reply.Integer(value);
         ctx.Dirty();
     }
@@ -207,8 +217,8 @@ public static class HashCommands
         if (!value.IsFinite) { ctx.Error(WouldProduceNaNOrInfinity); return; }
         var result = Encoding.ASCII.GetBytes(value.ToHumanString());
         BeforeChange(ctx, e);
-        SetField(ctx, hash, ctx.Arg(2), result);
-        StoreIfNew(ctx, e, hash);
+        SetField(ctx, ref hash, ctx.Arg(2), result);
+        Store(ctx, e, hash);
         ctx.Reply.Bulk(result);
         ctx.Dirty();
         ctx.Propagate("HSET"u8.ToArray(), ctx.ArgBytes(1), ctx.ArgBytes(2), result);
@@ -220,7 +230,7 @@ public static class HashCommands
     static void HGet(CommandContext ctx)
     {
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        if (hash != null && hash.TryGetValue(ctx.Arg(2), out var value)) ctx.Reply.Bulk(value);
+        if (hash.Exists && hash.TryGetValue(ctx.Arg(2), out var value)) ctx.Reply.Bulk(value);
         else ctx.Reply.Null();
     }
 
@@ -231,7 +241,7 @@ public static class HashCommands
         ctx.Reply.ArrayHeader(ctx.ArgCount - 2);
         for (int i = 2; i < ctx.ArgCount; i++)
         {
-            if (hash != null && hash.TryGetValue(ctx.Arg(i), out var value)) ctx.Reply.Bulk(value);
+            if (hash.Exists && hash.TryGetValue(ctx.Arg(i), out var value)) ctx.Reply.Bulk(value);
             else ctx.Reply.Null();
         }
     }
@@ -240,7 +250,7 @@ public static class HashCommands
     static void HGetAll(CommandContext ctx)
     {
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        if (hash == null) { ctx.Reply.MapHeader(0); return; }
+        if (!hash.Exists) { ctx.Reply.MapHeader(0); return; }
         var r = ctx.Reply;
         r.MapHeader(hash.Count);
         foreach (var p in hash)
@@ -254,7 +264,7 @@ public static class HashCommands
     static void HKeys(CommandContext ctx)
     {
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        if (hash == null) { ctx.Reply.EmptyArray(); return; }
+        if (!hash.Exists) { ctx.Reply.EmptyArray(); return; }
         var r = ctx.Reply;
         r.ArrayHeader(hash.Count);
         var it = hash.GetEnumerator();
@@ -265,7 +275,7 @@ public static class HashCommands
     static void HVals(CommandContext ctx)
     {
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        if (hash == null) { ctx.Reply.EmptyArray(); return; }
+        if (!hash.Exists) { ctx.Reply.EmptyArray(); return; }
         var r = ctx.Reply;
         r.ArrayHeader(hash.Count);
         var it = hash.GetEnumerator();
@@ -276,21 +286,21 @@ public static class HashCommands
     static void HExists(CommandContext ctx)
     {
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        ctx.Reply.Integer(hash != null && hash.Contains(ctx.Arg(2)) ? 1 : 0);
+        ctx.Reply.Integer(hash.Exists && hash.Contains(ctx.Arg(2)) ? 1 : 0);
     }
 
     /// <summary>HLEN key</summary>
     static void HLen(CommandContext ctx)
     {
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        ctx.Reply.Integer(hash?.Count ?? 0);
+        ctx.Reply.Integer(hash.Exists ? hash.Count : 0);
     }
 
     /// <summary>HSTRLEN key field</summary>
     static void HStrLen(CommandContext ctx)
     {
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        ctx.Reply.Integer(hash?.ValueLength(ctx.Arg(2)) ?? 0);
+        ctx.Reply.Integer(hash.Exists ? hash.ValueLength(ctx.Arg(2)) : 0);
     }
 
     // ---- HSCAN ----
@@ -305,7 +315,7 @@ public static class HashCommands
     {
         if (!Util.Numbers.TryParseScanCursor(ctx.Arg(2), out ulong cursor)) { ctx.Error(InvalidCursor); return; }
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        if (hash == null) { ctx.Reply.WriteRaw("*2\r\n$1\r\n0\r\n*0\r\n"u8); return; }
+        if (!hash.Exists) { ctx.Reply.WriteRaw("*2\r\n$1\r\n0\r\n*0\r\n"u8); return; }
 
         long count = 10;
         int patternIndex = -1;
@@ -393,7 +403,7 @@ public static class HashCommands
         }
 
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        if (hash == null) { ctx.Reply.Null(); return; }
+        if (!hash.Exists) { ctx.Reply.Null(); return; }
         ctx.Reply.Bulk(hash.RandomPair(ctx.Server.Random).Field);
     }
 
@@ -408,7 +418,7 @@ public static class HashCommands
         if (count == 0) { r.EmptyArray(); return; }
         bool nested = withValues && r.Resp3;
         var rng = ctx.Server.Random;
-        long size = hash!.Count;
+        long size = hash.Count;
         var table = hash.Table;
         int[]? positions = table == null ? hash.CompactPairPositions() : null;
 
@@ -505,7 +515,7 @@ public static class HashCommands
         return all[..k];
     }
 
-    static void ReplyPair(Protocol.RespWriter r, HashValue.Pair p, bool withValues, bool nested)
+    static void ReplyPair(Protocol.RespWriter r, Hash.Pair p, bool withValues, bool nested)
     {
         if (nested) r.ArrayHeader(2);
         r.Bulk(p.Field);

@@ -93,6 +93,12 @@ public sealed class Database
     /// </summary>
     public void Reencode(KeyEntry e, object sameContent) => e.Value = sameContent;
 
+    /// <summary>
+    /// Stores a new value object for an entry whose write this command already announced with
+    /// <see cref="Touch"/> (a compact value that had to grow or convert): one write, one announcement.
+    /// </summary>
+    public void StoreAfterTouch(KeyEntry e, object value) => e.Value = value;
+
     /// <summary>Announces an in-place change of an entry's value object (HSET on an existing hash...).</summary>
     public void Touch(KeyEntry e) => _keyspace.BeforeWrite(this, e.Key);
 

@@ -1,8 +1,11 @@
+using Mirra.Storage.Types;
+
 namespace Mirra.Storage;
 
 /// <summary>
 /// A non-string value (hash, list, set, sorted set...). Strings are plain CLR objects
-/// (see <see cref="StringValue"/>); every other type implements this.
+/// (see <see cref="StringValue"/>), and so are compact hashes (a <see cref="HashListpackByte"/>[], see
+/// <see cref="Hash"/>); every other type implements this.
 /// </summary>
 public interface IAggregateValue
 {
@@ -21,12 +24,23 @@ public interface IAggregateValue
 /// <summary>TYPE, OBJECT ENCODING and MEMORY USAGE answers for any stored value.</summary>
 public static class ValueTypes
 {
-    public static string TypeName(object value) => value is IAggregateValue a ? a.TypeName : "string";
+    public static string TypeName(object value) => value switch
+    {
+        HashListpackByte[] => Hash.TypeName,
+        IAggregateValue a => a.TypeName,
+        _ => "string",
+    };
 
-    public static string EncodingName(object value) => value is IAggregateValue a ? a.EncodingName : StringValue.Encoding(value);
+    public static string EncodingName(object value) => value switch
+    {
+        HashListpackByte[] => "listpack",
+        IAggregateValue a => a.EncodingName,
+        _ => StringValue.Encoding(value),
+    };
 
     public static long EstimatedBytes(object value) => value switch
     {
+        HashListpackByte[] lp => Hash.CompactEstimatedBytes(lp),
         IAggregateValue a => a.EstimatedBytes,
         byte[] b => 24 + b.Length,
         MutableString m => 48 + m.Buffer.Length,
@@ -35,6 +49,7 @@ public static class ValueTypes
 
     public static object DeepCopy(object value) => value switch
     {
+        HashListpackByte[] lp => Hash.CompactCopy(lp),
         IAggregateValue a => a.DeepCopy(),
         byte[] b => b.ToArray(),
         MutableString m => new MutableString(m.Span, m.Buffer.Length),

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Mirra.Replication;
+using Mirra.Storage;
 using Mirra.Storage.Types;
 using Mirra.Tests.Support;
 
@@ -36,7 +37,7 @@ public class HashCommandsTests
                 var parts = line.Split(' ');
                 var entry = s.Server.Keyspace[0].Peek(Encoding.UTF8.GetBytes(parts[1]));
                 Assert.True(entry != null, line);
-                Assert.True(parts[2] == ((HashValue)entry!.Value).EncodingName, $"{line}: {((HashValue)entry.Value).EncodingName}");
+                Assert.True(parts[2] == ValueTypes.EncodingName(entry!.Value), $"{line}: {ValueTypes.EncodingName(entry.Value)}");
                 continue;
             }
             int sep = line.IndexOf(" => ", StringComparison.Ordinal);
@@ -490,6 +491,61 @@ public class HashCommandsTests
     }
 
     [Fact]
+    public void KeyCommandsSeeBothEncodings()
+    {
+        // A compact hash is stored as a bare array, a full one as a table object: TYPE, OBJECT ENCODING,
+        // COPY and the WRONGTYPE checks of other families must treat both as hashes.
+        var s = Script("""
+            hset small a 1 b 2 => :2\r\n
+            type small => +hash\r\n
+            object encoding small => $8\r\nlistpack\r\n
+            copy small small2 => :1\r\n
+            hset small2 a changed => :0\r\n
+            hget small a => $1\r\n1\r\n
+            hget small2 a => $7\r\nchanged\r\n
+            object encoding small2 => $8\r\nlistpack\r\n
+            hset big f v{65} => :1\r\n
+            type big => +hash\r\n
+            object encoding big => $9\r\nhashtable\r\n
+            copy big big2 => :1\r\n
+            hdel big2 f => :1\r\n
+            exists big2 => :0\r\n
+            hstrlen big f => :65\r\n
+            set str x => +OK\r\n
+            hget str a => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            get small => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            append small x => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            get big => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            """, new TestServer("enable-debug-command", "yes"));
+        Assert.IsType<HashListpackByte[]>(s.Server.Keyspace[0].Peek("small"u8)!.Value);
+        Assert.IsType<HashTableValue>(s.Server.Keyspace[0].Peek("big"u8)!.Value);
+        long small = long.Parse(s.Run("memory", "usage", "small")[1..^2]);
+        long big = long.Parse(s.Run("memory", "usage", "big")[1..^2]);
+        Assert.InRange(small, 1, big - 1);
+        Assert.Contains(" encoding:listpack ", s.Run("debug", "object", "small"));
+        Assert.Contains(" encoding:hashtable ", s.Run("debug", "object", "big"));
+    }
+
+    [Fact]
+    public void GrowingAndShrinkingStoresTheNewArrayInTheKey()
+    {
+        var s = new TestServer();
+        Assert.Equal(":1\r\n", s.Run("hset", "h", "f0", "v0"));
+        var first = s.Server.Keyspace[0].Peek("h"u8)!.Value;
+        for (int i = 1; i < 40; i++) Assert.Equal(":1\r\n", s.Run("hset", "h", "f" + i, new string('v', 50)));
+        var entry = s.Server.Keyspace[0].Peek("h"u8)!;
+        Assert.NotSame(first, entry.Value);
+        Assert.Equal("$8\r\nlistpack\r\n", s.Run("object", "encoding", "h"));
+        Assert.Equal(":40\r\n", s.Run("hlen", "h"));
+        var grown = (HashListpackByte[])entry.Value;
+        for (int i = 1; i < 40; i++) Assert.Equal(":1\r\n", s.Run("hdel", "h", "f" + i));
+        Assert.True(((HashListpackByte[])entry.Value).Length < grown.Length / 4);
+        Assert.Equal("$2\r\nv0\r\n", s.Run("hget", "h", "f0"));
+        Assert.Equal(":5\r\n", s.Run("hincrby", "h", "n", "5"));
+        Assert.Equal("*4\r\n$2\r\nf0\r\n$2\r\nv0\r\n$1\r\nn\r\n$1\r\n5\r\n", s.Run("hgetall", "h"));
+    }
+
+    [Fact]
     public void HashtableEncodingAnswersLikeTheCompactOne()
     {
         var s = new TestServer("hash-max-listpack-entries", "128");
@@ -499,8 +555,7 @@ public class HashCommandsTests
             Assert.Equal(":1\r\n", s.Run("hset", "h", "field" + i, "value" + i));
             expected["field" + i] = "value" + i;
         }
-        var hash = (HashValue)s.Server.Keyspace[0].Peek("h"u8)!.Value;
-        Assert.Equal("hashtable", hash.EncodingName);
+        Assert.IsType<HashTableValue>(s.Server.Keyspace[0].Peek("h"u8)!.Value);
         Assert.Equal(":300\r\n", s.Run("hlen", "h"));
         Assert.Equal("$7\r\nvalue42\r\n", s.Run("hget", "h", "field42"));
         Assert.Equal(":1\r\n", s.Run("hexists", "h", "field299"));

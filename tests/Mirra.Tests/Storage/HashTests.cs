@@ -1,20 +1,21 @@
 using System.Text;
+using Mirra.Storage;
 using Mirra.Storage.Types;
 
 namespace Mirra.Tests.Storage;
 
-public class HashValueTests
+public class HashTests
 {
     const int Entries = 128, ValueMax = 64;
 
     static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
     static string S(ReadOnlySpan<byte> b) => Encoding.UTF8.GetString(b);
 
-    static bool Set(HashValue h, string f, string v, int entries = Entries, int value = ValueMax) => h.Set(B(f), B(v), entries, value);
+    static bool Set(ref Hash h, string f, string v, int entries = Entries, int value = ValueMax) => h.Set(B(f), B(v), entries, value);
 
-    static string? Get(HashValue h, string f) => h.TryGetValue(B(f), out var v) ? S(v) : null;
+    static string? Get(Hash h, string f) => h.TryGetValue(B(f), out var v) ? S(v) : null;
 
-    static List<(string, string)> Pairs(HashValue h)
+    static List<(string, string)> Pairs(Hash h)
     {
         var list = new List<(string, string)>();
         foreach (var p in h) list.Add((S(p.Field), S(p.Value)));
@@ -24,14 +25,14 @@ public class HashValueTests
     [Fact]
     public void StartsCompactAndKeepsInsertionOrder()
     {
-        var h = new HashValue();
+        var h = Hash.New();
         Assert.True(h.IsEmpty);
         Assert.Equal("listpack", h.EncodingName);
-        Assert.Equal("hash", h.TypeName);
-        Assert.True(Set(h, "b", "1"));
-        Assert.True(Set(h, "a", "2"));
-        Assert.True(Set(h, "c", ""));
-        Assert.False(Set(h, "b", "updated"));
+        Assert.Equal("hash", ValueTypes.TypeName(h.Value));
+        Assert.True(Set(ref h, "b", "1"));
+        Assert.True(Set(ref h, "a", "2"));
+        Assert.True(Set(ref h, "c", ""));
+        Assert.False(Set(ref h, "b", "updated"));
         Assert.Equal(3, h.Count);
         Assert.Equal(new[] { ("b", "updated"), ("a", "2"), ("c", "") }, Pairs(h));
         Assert.Equal("", Get(h, "c"));
@@ -44,27 +45,27 @@ public class HashValueTests
     [Fact]
     public void ReplacingValuesOfOtherSizesMovesTheTail()
     {
-        var h = new HashValue();
-        Set(h, "x", "short");
-        Set(h, "y", "tail");
-        Set(h, "x", new string('v', 60));  // grows, and its length prefix stays one byte
+        var h = Hash.New();
+        Set(ref h, "x", "short");
+        Set(ref h, "y", "tail");
+        Set(ref h, "x", new string('v', 60));  // grows, and its length prefix stays one byte
         Assert.Equal(new string('v', 60), Get(h, "x"));
         Assert.Equal("tail", Get(h, "y"));
-        Set(h, "x", "");
+        Set(ref h, "x", "");
         Assert.Equal(new[] { ("x", ""), ("y", "tail") }, Pairs(h));
         // Lengths of 127+ need a two-byte prefix (only reachable with a larger hash-max-listpack-value).
-        Set(h, "x", new string('w', 200), value: 1000);
+        Set(ref h, "x", new string('w', 200), value: 1000);
         Assert.Equal("listpack", h.EncodingName);
         Assert.Equal(new string('w', 200), Get(h, "x"));
         Assert.Equal("tail", Get(h, "y"));
-        Set(h, "x", "1", value: 1000);
+        Set(ref h, "x", "1", value: 1000);
         Assert.Equal(new[] { ("x", "1"), ("y", "tail") }, Pairs(h));
     }
 
     [Fact]
     public void FieldsAndValuesAreBinarySafe()
     {
-        var h = new HashValue();
+        var h = Hash.New();
         var field = new byte[] { 0, 1, 0 };
         var value = new byte[] { 0, 0 };
         Assert.True(h.Set(field, value, Entries, ValueMax));
@@ -79,33 +80,33 @@ public class HashValueTests
     [Fact]
     public void RemovesFromAnyPosition()
     {
-        var h = new HashValue();
-        for (int i = 0; i < 5; i++) Set(h, "f" + i, "v" + i);
+        var h = Hash.New();
+        for (int i = 0; i < 5; i++) Set(ref h, "f" + i, "v" + i);
         Assert.True(h.Remove(B("f2")));
         Assert.False(h.Remove(B("f2")));
         Assert.True(h.Remove(B("f0")));
         Assert.True(h.Remove(B("f4")));
         Assert.Equal(new[] { ("f1", "v1"), ("f3", "v3") }, Pairs(h));
-        Assert.True(Set(h, "f5", "v5"));
+        Assert.True(Set(ref h, "f5", "v5"));
         Assert.Equal(new[] { ("f1", "v1"), ("f3", "v3"), ("f5", "v5") }, Pairs(h));
         h.Remove(B("f1")); h.Remove(B("f3")); h.Remove(B("f5"));
         Assert.True(h.IsEmpty);
         Assert.Equal(0, h.Count);
         Assert.Empty(Pairs(h));
-        Assert.True(Set(h, "again", "1"));
+        Assert.True(Set(ref h, "again", "1"));
         Assert.Equal("1", Get(h, "again"));
     }
 
     [Fact]
     public void ConvertsPastTheEntriesThresholdNotAtIt()
     {
-        var h = new HashValue();
-        for (int i = 0; i < Entries; i++) Set(h, "field:" + i, "value:" + i);
+        var h = Hash.New();
+        for (int i = 0; i < Entries; i++) Set(ref h, "field:" + i, "value:" + i);
         Assert.Equal("listpack", h.EncodingName);
         Assert.Equal(Entries, h.Count);
-        Assert.False(Set(h, "field:0", "updated")); // an update does not grow it
+        Assert.False(Set(ref h, "field:0", "updated")); // an update does not grow it
         Assert.Equal("listpack", h.EncodingName);
-        Assert.True(Set(h, "field:" + Entries, "one more"));
+        Assert.True(Set(ref h, "field:" + Entries, "one more"));
         Assert.Equal("hashtable", h.EncodingName);
         Assert.Equal(Entries + 1, h.Count);
         Assert.NotNull(h.Table);
@@ -129,23 +130,23 @@ public class HashValueTests
     [Fact]
     public void ConvertsWhenAFieldOrValueIsLongerThanTheLimit()
     {
-        var atLimit = new HashValue();
-        Set(atLimit, new string('f', ValueMax), new string('v', ValueMax));
+        var atLimit = Hash.New();
+        Set(ref atLimit, new string('f', ValueMax), new string('v', ValueMax));
         Assert.Equal("listpack", atLimit.EncodingName);
 
-        var longValue = new HashValue();
-        Set(longValue, "a", "1");
-        Set(longValue, "f", new string('v', ValueMax + 1));
+        var longValue = Hash.New();
+        Set(ref longValue, "a", "1");
+        Set(ref longValue, "f", new string('v', ValueMax + 1));
         Assert.Equal("hashtable", longValue.EncodingName);
         Assert.Equal(new string('v', ValueMax + 1), Get(longValue, "f"));
         Assert.Equal("1", Get(longValue, "a"));
 
-        var longField = new HashValue();
-        Set(longField, new string('f', ValueMax + 1), "v");
+        var longField = Hash.New();
+        Set(ref longField, new string('f', ValueMax + 1), "v");
         Assert.Equal("hashtable", longField.EncodingName);
 
-        var byCheck = new HashValue();
-        Set(byCheck, "a", "1");
+        var byCheck = Hash.New();
+        Set(ref byCheck, "a", "1");
         byCheck.ConvertIfTooLong(ValueMax, ValueMax);
         Assert.Equal("listpack", byCheck.EncodingName);
         byCheck.ConvertIfTooLong(ValueMax + 1, ValueMax);
@@ -156,39 +157,39 @@ public class HashValueTests
     [Fact]
     public void ThresholdsAreReadAtEachWrite()
     {
-        var h = new HashValue();
-        Set(h, "a", "1"); Set(h, "b", "2"); Set(h, "c", "3");
+        var h = Hash.New();
+        Set(ref h, "a", "1"); Set(ref h, "b", "2"); Set(ref h, "c", "3");
         // A lower limit applies at the next write, even an update (like Redis after CONFIG SET).
-        Assert.False(Set(h, "a", "9", entries: 2));
+        Assert.False(Set(ref h, "a", "9", entries: 2));
         Assert.Equal("hashtable", h.EncodingName);
 
-        var zero = new HashValue();
-        Set(zero, "a", "1", entries: 0);
+        var zero = Hash.New();
+        Set(ref zero, "a", "1", entries: 0);
         Assert.Equal("hashtable", zero.EncodingName);
 
-        var empty = new HashValue();
-        Set(empty, "", "", value: 0);
+        var empty = Hash.New();
+        Set(ref empty, "", "", value: 0);
         Assert.Equal("listpack", empty.EncodingName);
-        Set(empty, "x", "", value: 0);
+        Set(ref empty, "x", "", value: 0);
         Assert.Equal("hashtable", empty.EncodingName);
     }
 
     [Fact]
     public void DeepCopyIsIndependentInBothEncodings()
     {
-        var compact = new HashValue();
-        Set(compact, "a", "1"); Set(compact, "b", "2");
-        var copy = (HashValue)compact.DeepCopy();
-        Set(copy, "a", "changed"); Set(copy, "c", "3"); copy.Remove(B("b"));
+        var compact = Hash.New();
+        Set(ref compact, "a", "1"); Set(ref compact, "b", "2");
+        var copy = compact.DeepCopy();
+        Set(ref copy, "a", "changed"); Set(ref copy, "c", "3"); copy.Remove(B("b"));
         Assert.Equal(new[] { ("a", "1"), ("b", "2") }, Pairs(compact));
         Assert.Equal(new[] { ("a", "changed"), ("c", "3") }, Pairs(copy));
         Assert.Equal("listpack", copy.EncodingName);
 
-        var full = new HashValue();
-        for (int i = 0; i < 200; i++) Set(full, "k" + i, "v" + i);
-        var fullCopy = (HashValue)full.DeepCopy();
+        var full = Hash.New();
+        for (int i = 0; i < 200; i++) Set(ref full, "k" + i, "v" + i);
+        var fullCopy = full.DeepCopy();
         Assert.Equal("hashtable", fullCopy.EncodingName);
-        Set(fullCopy, "k1", "changed");
+        Set(ref fullCopy, "k1", "changed");
         fullCopy.Remove(B("k2"));
         Assert.Equal("v1", Get(full, "k1"));
         Assert.Equal("v2", Get(full, "k2"));
@@ -200,13 +201,13 @@ public class HashValueTests
     [Fact]
     public void CompactPositionsGiveEveryPair()
     {
-        var h = new HashValue();
-        Set(h, "a", "1"); Set(h, "b", "2"); Set(h, "c", "3");
+        var h = Hash.New();
+        Set(ref h, "a", "1"); Set(ref h, "b", "2"); Set(ref h, "c", "3");
         var positions = h.CompactPairPositions()!;
         Assert.Equal(3, positions.Length);
         Assert.Equal("b", S(h.CompactPairAt(positions[1]).Field));
         Assert.Equal("3", S(h.CompactPairAt(positions[2]).Value));
-        for (int i = 0; i < 200; i++) Set(h, "k" + i, "v");
+        for (int i = 0; i < 200; i++) Set(ref h, "k" + i, "v");
         Assert.Null(h.CompactPairPositions());
     }
 
@@ -215,8 +216,8 @@ public class HashValueTests
     [InlineData(200)]
     public void RandomPairsReachEveryField(int size)
     {
-        var h = new HashValue();
-        for (int i = 0; i < size; i++) Set(h, "k" + i, "v" + i);
+        var h = Hash.New();
+        for (int i = 0; i < size; i++) Set(ref h, "k" + i, "v" + i);
         var rng = new Random(7);
         var seen = new HashSet<string>();
         for (int i = 0; i < size * 50; i++)
@@ -231,10 +232,59 @@ public class HashValueTests
     [Fact]
     public void ASmallHashIsOneSmallArray()
     {
-        var h = new HashValue();
-        h.ReserveCompact(HashValue.EncodedPairSize(6, 5) + HashValue.EncodedPairSize(8, 6) + HashValue.EncodedPairSize(5, 20));
-        Set(h, "nombre", "Maria"); Set(h, "apellido", "Garcia"); Set(h, "email", "maria.garcia@mail.es");
-        // 24 (object) + 24 (array header) + 56 bytes of pairs rounded up to a multiple of 8.
-        Assert.Equal(24 + 24 + 56, h.EstimatedBytes);
+        var h = Hash.New();
+        h.ReserveCompact(Hash.EncodedPairSize(6, 5) + Hash.EncodedPairSize(8, 6) + Hash.EncodedPairSize(5, 20));
+        var reserved = h.Value;
+        Set(ref h, "nombre", "Maria"); Set(ref h, "apellido", "Garcia"); Set(ref h, "email", "maria.garcia@mail.es");
+        // The value IS the array (no wrapper object), allocated once: 24 (array header) + 56 bytes of pairs
+        // rounded up to a multiple of 8.
+        Assert.Same(reserved, h.Value);
+        var array = Assert.IsType<HashListpackByte[]>(h.Value);
+        Assert.Equal(56, array.Length);
+        Assert.Equal(24 + 56, h.EstimatedBytes);
+        Assert.Equal(24 + 56, ValueTypes.EstimatedBytes(h.Value));
+    }
+
+    [Fact]
+    public void TheCompactArrayIsAHashValueNotAString()
+    {
+        var h = Hash.New();
+        Set(ref h, "a", "1");
+        Assert.False(StringValue.IsString(h.Value));
+        Assert.True(Hash.IsHash(h.Value));
+        Assert.Equal("hash", ValueTypes.TypeName(h.Value));
+        Assert.Equal("listpack", ValueTypes.EncodingName(h.Value));
+        Assert.True(Hash.TryOpen(h.Value, out var reopened));
+        Assert.Equal("1", Get(reopened, "a"));
+        Assert.False(Hash.TryOpen("a"u8.ToArray(), out var notHash));
+        Assert.False(notHash.Exists);
+
+        for (int i = 0; i < 200; i++) Set(ref h, "k" + i, "v");
+        Assert.IsType<HashTableValue>(h.Value);
+        Assert.Equal("hash", ValueTypes.TypeName(h.Value));
+        Assert.Equal("hashtable", ValueTypes.EncodingName(h.Value));
+        Assert.True(Hash.TryOpen(h.Value, out reopened));
+        Assert.Equal(201, reopened.Count);
+    }
+
+    [Fact]
+    public void WritesMoveTheCompactArrayOnlyWhenItMustGrowOrShrink()
+    {
+        var h = Hash.New();
+        Set(ref h, "a", "12345");                // 2 + 6 bytes: exactly one 8-byte word
+        var first = h.Value;
+        Assert.Equal(8, ((HashListpackByte[])first).Length);
+        Set(ref h, "a", "54321");                // same size: in place
+        Assert.Same(first, h.Value);
+        Set(ref h, "b", "2");                    // no room: a bigger array, with slack
+        var grown = Assert.IsType<HashListpackByte[]>(h.Value);
+        Assert.NotSame(first, grown);
+        Assert.Equal(new[] { ("a", "54321"), ("b", "2") }, Pairs(h));
+        for (int i = 0; i < 20; i++) Set(ref h, "k" + i, new string('x', 40));
+        var big = h.Value;
+        for (int i = 0; i < 20; i++) h.Remove(B("k" + i));
+        Assert.NotSame(big, h.Value);            // most of it unused: trimmed
+        Assert.True(((HashListpackByte[])h.Value).Length < ((HashListpackByte[])big).Length / 4);
+        Assert.Equal(new[] { ("a", "54321"), ("b", "2") }, Pairs(h));
     }
 }
