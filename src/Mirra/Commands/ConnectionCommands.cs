@@ -69,7 +69,7 @@ public static class ConnectionCommands
     {
         if (user != "default") return false;
         if (!ctx.Server.AuthRequired) return true;
-        var expected = Encoding.UTF8.GetBytes(ctx.Server.Config.RequirePass);
+        var expected = Encoding.UTF8.GetBytes(ctx.Server.Config.RequirePass ?? "");
         return CryptographicOperations.FixedTimeEquals(expected, password);
     }
 

@@ -36,7 +36,7 @@ public sealed class Server
     public ReplicationState Replication { get; } = new();
 
     /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
-    public string RunId { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+    public string RunId { get; } = Util.RandomIds.NewHexId();
     public long StartTimeMs { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     public readonly Stopwatch Uptime = Stopwatch.StartNew();
     /// <summary>INFO executable: the launcher's absolute path (it exports MIRRA_EXECUTABLE), else this process's program.</summary>

@@ -39,8 +39,8 @@ public sealed class Connection : IClientTransport
         _socket = socket;
         _client = client;
         IsUnixSocket = socket.AddressFamily == AddressFamily.Unix;
-        RemoteAddress = FormatEndPoint(socket.RemoteEndPoint, server.Config.UnixSocket);
-        LocalAddress = FormatEndPoint(socket.LocalEndPoint, server.Config.UnixSocket);
+        RemoteAddress = FormatEndPoint(socket.RemoteEndPoint, server.Config.UnixSocket ?? "");
+        LocalAddress = FormatEndPoint(socket.LocalEndPoint, server.Config.UnixSocket ?? "");
         Fd = (int)socket.Handle;
         if (!IsUnixSocket) socket.NoDelay = true;
         socket.Blocking = false;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 
 namespace Mirra.Replication;
 
@@ -20,7 +19,7 @@ public sealed class ReplicationState
     /// <summary>second_repl_offset: the offset up to which ReplId2 is valid, -1 when none.</summary>
     public long SecondOffset = -1;
 
-    public static string NewId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+    public static string NewId() => Util.RandomIds.NewHexId();
 
     /// <summary>Redis's changeReplicationId: a fresh id (the offset keeps counting).</summary>
     public void ChangeId() => ReplId = NewId();
