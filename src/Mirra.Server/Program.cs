@@ -26,6 +26,7 @@ public static class Program
 
         var log = new Log();
         var config = TemporaryArgs.Parse(args);
+        if (Log.TryParseLevel(config.LogLevel, out var level)) log.Level = level;
         int pid = Environment.ProcessId;
         log.Role = 'C';
         log.Warning("oO0OoO0OoO0Oo Mirra is starting oO0OoO0OoO0Oo");
@@ -41,19 +42,35 @@ public static class Program
             log.Warning(error);
             return 1;
         }
+        Shutdown.CreatePidFile(config, log);
         if (config.AlwaysShowLogo || !Console.IsOutputRedirected) log.Raw(Logo.Render(server.BoundPort, pid));
         else log.Notice($"Running mode=standalone, port={server.BoundPort}.");
         log.Warning("Server initialized");
-        log.Notice("Ready to accept connections tcp");
+        if (config.Port != 0) log.Notice("Ready to accept connections tcp");
+        if (config.UnixSocket.Length > 0) log.Notice($"The server is now ready to accept connections at {config.UnixSocket}");
 
-        var shutdown = new ManualResetEventSlim();
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; log.Raw($"{pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) Received SIGTERM scheduling shutdown...\n"); shutdown.Set(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; log.Raw($"{pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) Received SIGINT scheduling shutdown...\n"); shutdown.Set(); });
-        shutdown.Wait();
-        log.Warning("User requested shutdown...");
-        server.Stop();
-        log.Warning("Mirra is now ready to exit, bye bye...");
+        // SHUTDOWN and the signals end the process the same way: Shutdown.Run on the executor, then exit(0).
+        server.Shutdown.ExitProcess = Environment.Exit;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, server, "SIGTERM"));
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, server, "SIGINT"));
+        Thread.Sleep(Timeout.Infinite);
         return 0;
+    }
+
+    /// <summary>Redis's sigShutdownHandler: schedule the shutdown; a second SIGINT while it is pending exits at once.</summary>
+    static void OnSignal(PosixSignalContext context, Engine.Server server, string name)
+    {
+        context.Cancel = true;
+        var log = server.Log;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (server.Shutdown.SignalPending && name == "SIGINT")
+        {
+            log.Raw($"{Environment.ProcessId}:signal-handler ({now}) You insist... exiting now.\n");
+            Environment.Exit(1);
+        }
+        server.Shutdown.SignalPending = true;
+        log.Raw($"{Environment.ProcessId}:signal-handler ({now}) Received {name} scheduling shutdown...\n");
+        server.Executor.Post(() => server.Shutdown.Run(ShutdownFlags.None));
     }
 
     const string Usage = """
@@ -72,17 +89,33 @@ public static class Program
         """;
 }
 
-// TEMPORARY until the config registry lands.
+// TEMPORARY until the config registry lands: the directives the engine reads, as --name value.
 static class TemporaryArgs
 {
     public static ServerConfig Parse(string[] args)
     {
         var c = new ServerConfig();
-        for (int i = 0; i < args.Length; i++)
+        for (int i = 0; i + 1 < args.Length; i++)
         {
-            if (args[i] == "--port") c.Port = int.Parse(args[++i]);
-            else if (args[i] == "--requirepass") c.RequirePass = args[++i];
-            else if (args[i] == "--bind") c.Bind = args[++i].Split(' ');
+            string value = args[i + 1];
+            switch (args[i].ToLowerInvariant())
+            {
+                case "--port": c.Port = int.Parse(value); break;
+                case "--requirepass": c.RequirePass = value; break;
+                case "--bind": c.Bind = value.Split(' ', StringSplitOptions.RemoveEmptyEntries); break;
+                case "--unixsocket": c.UnixSocket = value; break;
+                case "--unixsocketperm": c.UnixSocketPerm = Convert.ToInt32(value, 8); break;
+                case "--timeout": c.Timeout = int.Parse(value); break;
+                case "--maxclients": c.MaxClients = int.Parse(value); break;
+                case "--tcp-keepalive": c.TcpKeepalive = int.Parse(value); break;
+                case "--protected-mode": c.ProtectedMode = value.Equals("yes", StringComparison.OrdinalIgnoreCase); break;
+                case "--pidfile": c.PidFile = value; break;
+                case "--save": c.Save = value; break;
+                case "--loglevel": c.LogLevel = value; break;
+                case "--hz": c.Hz = int.Parse(value); break;
+                default: continue;
+            }
+            i++;
         }
         return c;
     }

@@ -10,5 +10,9 @@ public static class CommandRegistry
         var table = server.Commands;
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        ClientCommands.Register(table);
+        CommandCommands.Register(table);
+        MonitorCommands.Register(table);
+        ShutdownCommands.Register(table);
     }
 }

@@ -12,6 +12,13 @@ public sealed class ServerConfig
     public int TcpKeepalive = 300;
     public int TcpBacklog = 511;
     public string UnixSocket = "";
+    /// <summary>unixsocketperm, octal in the config (e.g. 700); 0 = leave the umask's permissions.</summary>
+    public int UnixSocketPerm;
+    /// <summary>
+    /// save points ("3600 1 300 100 60 10000" is Redis's default). Empty until RDB persistence lands:
+    /// with save points SHUTDOWN and SIGTERM must save first, and would fail without RDB support.
+    /// </summary>
+    public string Save = "";
     public int Databases = 16;
     public string LogLevel = "notice";
     public string LogFile = "";
