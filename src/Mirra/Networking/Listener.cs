@@ -50,7 +50,7 @@ public sealed class Listener : IDisposable
             }
             try
             {
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                SetReuseAddress(socket);
                 if (v6) socket.DualMode = false;
                 socket.Bind(new IPEndPoint(ip, port));
                 socket.Listen(backlog);
@@ -68,6 +68,18 @@ public sealed class Listener : IDisposable
             _sockets.Add(socket);
         }
         return null;
+    }
+
+    /// <summary>
+    /// SO_REUSEADDR only, as Redis sets it. .NET's ReuseAddress option also sets SO_REUSEPORT on Linux,
+    /// which would let a second server bind the same port silently instead of failing with "Address already in use".
+    /// </summary>
+    static void SetReuseAddress(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+            socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        else
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
     }
 
     string FailedTcp(int port)
