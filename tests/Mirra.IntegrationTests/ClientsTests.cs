@@ -209,6 +209,7 @@ public class ServerLifecycleTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void Port_0_listens_only_on_the_unix_socket_with_its_permissions()
     {
         // A private launcher: the shared harness always gives a TCP port.

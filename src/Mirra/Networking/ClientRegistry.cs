@@ -178,6 +178,8 @@ public sealed class ClientRegistry
     TimerQueue.TimerEntry? _pauseTimer;
 
     public PauseType PauseType { get; private set; }
+    /// <summary>Clients waiting for the end of a CLIENT PAUSE (Redis counts them apart from blocked_clients).</summary>
+    public int PostponedCount => _postponed.Count;
     /// <summary>When the current pause ends (Unix ms).</summary>
     public long PauseEndMs { get; private set; }
 
