@@ -41,8 +41,8 @@ run_case() {
   shift 2
   run_child "$out" /dev/null redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$N" -r "$KEYSPACE" -P "$p" --csv "$@" ||
     die "redis-benchmark failed on port $port: $(cat "$out")"
-  # --csv: a header line, then "TEST","rps",...
-  RPS=$(tr -d '\r' <"$out" | awk -F'","' 'NR > 1 && NF >= 2 { print $2; exit }')
+  # --csv: a header line, then "TEST","rps",... (warnings such as "Could not fetch server CONFIG" may come first)
+  RPS=$(tr -d '\r' <"$out" | awk -F'","' '/^"/ && $1 != "\"test" && NF >= 2 { print $2; exit }')
   [[ "$RPS" =~ ^[0-9.]+$ ]] || die "could not read ops/s from redis-benchmark output: $(cat "$out")"
 }
 

@@ -113,10 +113,22 @@ static class TemporaryArgs
                 case "--save": c.Save = value; break;
                 case "--loglevel": c.LogLevel = value; break;
                 case "--hz": c.Hz = int.Parse(value); break;
+                case "--proto-max-bulk-len": c.ProtoMaxBulkLen = Memory(value); break;
+                case "--client-query-buffer-limit": c.ClientQueryBufferLimit = Memory(value); break;
                 default: continue;
             }
             i++;
         }
         return c;
+    }
+
+    /// <summary>Redis's memory units: 1k = 1000, 1kb = 1024, m/mb, g/gb (any case).</summary>
+    static long Memory(string value)
+    {
+        var v = value.ToLowerInvariant();
+        (string Suffix, long Factor)[] units = [("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)];
+        foreach (var (suffix, factor) in units)
+            if (v.EndsWith(suffix)) return long.Parse(v[..^suffix.Length]) * factor;
+        return long.Parse(v);
     }
 }

@@ -161,10 +161,9 @@ public class ServerLifecycleTests
         Assert.Equal("ERR Errors trying to SHUTDOWN. Check logs.", c.Call("SHUTDOWN").Text);
         Assert.Equal("ERR Errors trying to SHUTDOWN. Check logs.", c.Call("SHUTDOWN", "SAVE").Text);
         Assert.Equal("PONG", c.Call("PING").AsString());
-        var log = server.LogText();
-        Assert.Contains("* Saving the final RDB snapshot before exiting.", log);
-        Assert.Contains("# Error trying to save the DB, can't exit.", log);
-        Assert.Contains("# Errors trying to shut down the server. Check the logs for more information.", log);
+        server.WaitForLog("* Saving the final RDB snapshot before exiting.");
+        server.WaitForLog("# Error trying to save the DB, can't exit.");
+        server.WaitForLog("# Errors trying to shut down the server. Check the logs for more information.");
         c.Send("SHUTDOWN", "NOSAVE");
         Assert.True(c.IsClosedByServer(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, server.Stop(TimeSpan.FromSeconds(10)));
@@ -188,7 +187,7 @@ public class ServerLifecycleTests
         using var v6 = new RespClient("::1", server.Port);
         var info = v6.Call("CLIENT", "INFO").AsString();
         Assert.Matches($@" addr=\[::1\]:\d+ laddr=\[::1\]:{server.Port} ", info);
-        Assert.Contains($"Warning: Could not create server TCP listening socket 192.0.2.123:{server.Port}: bind: Cannot assign requested address", server.LogText());
+        server.WaitForLog($"Warning: Could not create server TCP listening socket 192.0.2.123:{server.Port}: bind: Cannot assign requested address");
 
         // A non-optional address that cannot be bound aborts the start, with Redis's messages.
         var bad = ExternalTool.Run(Path.Combine(ServerProcess.RepoRoot, "bin", "mirra-server"),
@@ -224,6 +223,7 @@ public class ServerLifecycleTests
             Assert.Contains(" flags=U ", info);
             UnixServer.Call(socketPath, "SHUTDOWN");
             Assert.True(process.WaitForExit(10_000));
+            process.WaitForExit(); // drains the redirected output
             Assert.Equal(0, process.ExitCode);
             Assert.False(File.Exists(socketPath));
             Assert.Contains($"The server is now ready to accept connections at {socketPath}", UnixServer.Output(process));

@@ -42,11 +42,6 @@ public static class ClientCommands
 
     static void Sub(CommandSpec parent, CommandSpec sub) => parent.AddSubcommand(sub);
 
-    /// <summary>Redis's reply to a subcommand called with a bad number of arguments it checks itself.</summary>
-    static void SubcommandSyntaxError(CommandContext ctx) =>
-        ctx.Error($"ERR unknown subcommand or wrong number of arguments for '{Truncate(ctx.ArgString(1), 128)}'. Try {ctx.ArgString(0).ToUpperInvariant()} HELP.");
-
-    static string Truncate(string s, int max) => s.Length > max ? s[..max] : s;
 
     // ---- LIST / INFO ----
 
@@ -215,7 +210,7 @@ public static class ClientCommands
     /// <summary>CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as in Redis.</summary>
     static void Pause(CommandContext ctx)
     {
-        if (ctx.ArgCount > 4) { SubcommandSyntaxError(ctx); return; }
+        if (ctx.ArgCount > 4) { HelpReply.SubcommandSyntaxError(ctx); return; }
         var type = PauseType.All;
         if (ctx.ArgCount == 4)
         {
@@ -272,7 +267,7 @@ public static class ClientCommands
 
     static void Unblock(CommandContext ctx)
     {
-        if (ctx.ArgCount > 4) { SubcommandSyntaxError(ctx); return; }
+        if (ctx.ArgCount > 4) { HelpReply.SubcommandSyntaxError(ctx); return; }
         if (!ctx.TryGetLong(2, out long id)) return;
         bool error = false;
         if (ctx.ArgCount == 4)
@@ -318,7 +313,6 @@ public static class ClientCommands
 
     static readonly string[] HelpLines =
     {
-        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "CACHING (YES|NO)",
         "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
         "GETREDIR",
@@ -364,16 +358,7 @@ public static class ClientCommands
         "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
-        "HELP",
-        "    Prints this help.",
     };
 
-    static void Help(CommandContext ctx) => ReplyHelp(ctx, HelpLines);
-
-    /// <summary>A HELP reply: an array of status lines.</summary>
-    public static void ReplyHelp(CommandContext ctx, string[] lines)
-    {
-        ctx.Reply.ArrayHeader(lines.Length);
-        foreach (var line in lines) ctx.Reply.SimpleString(line);
-    }
+    static void Help(CommandContext ctx) => HelpReply.Write(ctx, "CLIENT", HelpLines);
 }

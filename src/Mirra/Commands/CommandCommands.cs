@@ -259,63 +259,8 @@ public static class CommandCommands
             foreach (var sub in c.Subcommands.Values) ListWithFilter(ctx, sub, type, arg, ref count);
     }
 
-    /// <summary>Redis's glob (stringmatchlen) without case: * ? [abc] [^a-z] and \ escapes.</summary>
-    internal static bool GlobMatch(string pattern, string text) => Glob(pattern, 0, text, 0);
-
-    static bool Glob(string p, int pi, string s, int si)
-    {
-        while (pi < p.Length)
-        {
-            char pc = p[pi];
-            if (pc == '*')
-            {
-                while (pi + 1 < p.Length && p[pi + 1] == '*') pi++;
-                if (pi + 1 == p.Length) return true;
-                for (int k = si; k <= s.Length; k++)
-                    if (Glob(p, pi + 1, s, k)) return true;
-                return false;
-            }
-            if (si >= s.Length) return false;
-            if (pc == '?') { pi++; si++; continue; }
-            if (pc == '[')
-            {
-                pi++;
-                bool not = pi < p.Length && p[pi] == '^';
-                if (not) pi++;
-                bool match = false;
-                while (pi < p.Length && p[pi] != ']')
-                {
-                    if (p[pi] == '\\' && pi + 1 < p.Length)
-                    {
-                        pi++;
-                        if (Same(p[pi], s[si])) match = true;
-                    }
-                    else if (pi + 2 < p.Length && p[pi + 1] == '-')
-                    {
-                        char lo = char.ToLowerInvariant(p[pi]), hi = char.ToLowerInvariant(p[pi + 2]);
-                        if (lo > hi) (lo, hi) = (hi, lo);
-                        char c = char.ToLowerInvariant(s[si]);
-                        if (c >= lo && c <= hi) match = true;
-                        pi += 2;
-                    }
-                    else if (Same(p[pi], s[si])) match = true;
-                    pi++;
-                }
-                if (not) match = !match;
-                if (!match) return false;
-                pi++; // past ']' (or the end of a pattern missing it)
-                si++;
-                continue;
-            }
-            if (pc == '\\' && pi + 1 < p.Length) pc = p[++pi];
-            if (!Same(pc, s[si])) return false;
-            pi++;
-            si++;
-        }
-        return si == s.Length;
-    }
-
-    static bool Same(char a, char b) => char.ToLowerInvariant(a) == char.ToLowerInvariant(b);
+    /// <summary>COMMAND LIST's pattern: Redis's glob, without case.</summary>
+    internal static bool GlobMatch(string pattern, string name) => Util.Glob.Match(pattern, name, ignoreCase: true);
 
     // ---- COMMAND GETKEYS / GETKEYSANDFLAGS ----
 
@@ -360,7 +305,6 @@ public static class CommandCommands
 
     static readonly string[] HelpLines =
     {
-        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "(no subcommand)",
         "    Return details about all Redis commands.",
         "COUNT",
@@ -379,9 +323,7 @@ public static class CommandCommands
         "    Return the keys from a full Redis command.",
         "GETKEYSANDFLAGS <full-command>",
         "    Return the keys and the access flags from a full Redis command.",
-        "HELP",
-        "    Prints this help.",
     };
 
-    static void Help(CommandContext ctx) => ClientCommands.ReplyHelp(ctx, HelpLines);
+    static void Help(CommandContext ctx) => HelpReply.Write(ctx, "COMMAND", HelpLines);
 }

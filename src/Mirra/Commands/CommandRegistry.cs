@@ -10,6 +10,14 @@ public static class CommandRegistry
         var table = server.Commands;
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        InfoCommands.Register(table);
+        ObservabilityCommands.Register(table);
+        DebugCommands.Register(table);
+        BitCommands.Register(table);
+        KeyCommands.Register(table);
+        ExpireCommands.Register(table);
+        ServerKeyspaceCommands.Register(table);
+        HashCommands.Register(table);
         ClientCommands.Register(table);
         CommandCommands.Register(table);
         MonitorCommands.Register(table);

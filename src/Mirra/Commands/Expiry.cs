@@ -1,4 +1,3 @@
-using System.Text;
 using Mirra.Engine;
 
 namespace Mirra.Commands;
@@ -28,10 +27,4 @@ public static class Expiry
         expireAtMs = v;
         return true;
     }
-
-    /// <summary>SET with a relative expiry is replicated as SET key value PXAT &lt;absolute ms&gt; (KEEPTTL/GET dropped).</summary>
-    public static byte[][] AbsoluteSet(CommandContext ctx, long expireAtMs) => new[]
-    {
-        "SET"u8.ToArray(), ctx.ArgBytes(1), ctx.ArgBytes(2), "PXAT"u8.ToArray(), Encoding.ASCII.GetBytes(expireAtMs.ToString()),
-    };
 }

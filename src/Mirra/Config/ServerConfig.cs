@@ -33,4 +33,13 @@ public sealed class ServerConfig
     public long SlowlogLogSlowerThan = 10000;
     public int SlowlogMaxLen = 128;
     public long LatencyMonitorThreshold;
+    public string EnableDebugCommand = "no";   // yes | local | no
+    public string EnableModuleCommand = "no";
+    public bool LatencyTracking = true;
+    public double[] LatencyTrackingInfoPercentiles = { 50, 99, 99.9 };
+    public long Maxmemory;
+    public string MaxmemoryPolicy = "noeviction";
+    public long ReplBacklogSize = 1024 * 1024;
+    public int ActiveExpireEffort = 1;
+    public bool LazyfreeLazyExpire;
 }

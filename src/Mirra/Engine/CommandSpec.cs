@@ -64,6 +64,15 @@ public sealed class CommandSpec
     public Dictionary<string, CommandSpec>? Subcommands { get; private set; }
 
     public long Calls, Microseconds, RejectedCalls, FailedCalls;
+    /// <summary>Distribution of call durations (INFO latencystats, LATENCY HISTOGRAM); created at the first call.</summary>
+    public Observability.LatencyHistogram? Latency;
+
+    /// <summary>CONFIG RESETSTAT: forgets the counters and the latency distribution.</summary>
+    public void ResetStats()
+    {
+        Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+        Latency = null;
+    }
 
     public CommandSpec(string name, int arity, string flags, int firstKey, int lastKey, int keyStep, CommandHandler? handler)
     {

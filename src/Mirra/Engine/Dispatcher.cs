@@ -63,8 +63,7 @@ public sealed class Dispatcher
         client.FinishRun(executor);
     }
 
-    /// <summary>Runs one command for an internal caller (replication link, AOF loading, tests).</summary>
-    /// <summary>Runs one command for an internal caller (never postponed by CLIENT PAUSE).</summary>
+    /// <summary>Runs one command for an internal caller (replication link, AOF loading, tests): never postponed by CLIENT PAUSE.</summary>
     public void ExecuteArgv(Client client, byte[][] argv)
     {
         _ctx.SetArgs(argv);
@@ -120,6 +119,13 @@ public sealed class Dispatcher
             Reject(ctx, command, Errors.WrongArgs(command.FullName));
             return true;
         }
+        if (command.Has(CommandFlags.Protected) && !ProtectedAllowed(client, command))
+        {
+            bool debug = command.Name != "module";
+            Reject(ctx, command, $"ERR {(debug ? "DEBUG" : "MODULE")} command not allowed. If the {(debug ? "enable-debug-command" : "enable-module-command")} option is set to \"local\", " +
+                "you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+            return true;
+        }
         if (!client.Authenticated && !command.Has(CommandFlags.NoAuth) && server.AuthRequired)
         {
             Reject(ctx, command, Errors.NoAuth);
@@ -158,6 +164,7 @@ public sealed class Dispatcher
         long micros = (Stopwatch.GetTimestamp() - start) * 1_000_000 / Stopwatch.Frequency;
         command.Calls++;
         command.Microseconds += micros;
+        if (server.Config.LatencyTracking) (command.Latency ??= new()).RecordMicros(micros);
         if (ctx.Failed) command.FailedCalls++;
         server.Stats.TotalCommandsProcessed++;
 
@@ -171,6 +178,18 @@ public sealed class Dispatcher
         if (server.Clients.Monitors.Count > 0 && !command.Has(CommandFlags.SkipMonitor | CommandFlags.Admin))
             Mirra.Commands.MonitorCommands.Feed(ctx);
         server.AfterCommand?.Invoke(ctx);
+    }
+
+    /// <summary>enable-debug-command / enable-module-command: "yes", "local" (unix socket or loopback; internal clients too) or "no".</summary>
+    bool ProtectedAllowed(Client client, CommandSpec command)
+    {
+        string setting = command.Name == "module" ? _server.Config.EnableModuleCommand : _server.Config.EnableDebugCommand;
+        if (setting == "yes") return true;
+        if (setting != "local") return false;
+        var t = client.Transport;
+        if (t == null || t.IsUnixSocket) return true;
+        string addr = t.RemoteAddress;
+        return addr.StartsWith("127.0.0.1:", StringComparison.Ordinal) || addr.StartsWith("[::1]:", StringComparison.Ordinal);
     }
 
     void Reject(CommandContext ctx, CommandSpec? command, string error)

@@ -31,19 +31,28 @@ public sealed class Server
     public Shutdown Shutdown { get; }
     public Dispatcher Dispatcher { get; }
     public Random Random { get; } = new();
+    public MemoryStats Memory { get; }
+    public ReplicationState Replication { get; } = new();
 
     /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
     public string RunId { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
     public long StartTimeMs { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     public readonly Stopwatch Uptime = Stopwatch.StartNew();
-    public string ExecutablePath { get; set; } = Environment.ProcessPath ?? "";
+    /// <summary>INFO executable: the launcher's absolute path (it exports MIRRA_EXECUTABLE), else this process's program.</summary>
+    public string ExecutablePath { get; set; } = Environment.GetEnvironmentVariable("MIRRA_EXECUTABLE") ?? Environment.ProcessPath ?? "";
     public string? ConfigFilePath { get; set; }
 
     /// <summary>Changes since the last save (Redis's server.dirty).</summary>
     public long Dirty;
 
+    /// <summary>When false (DEBUG SET-ACTIVE-EXPIRE 0), keys expire only when accessed, never in the background.</summary>
+    public bool ActiveExpireEnabled = true;
+
     /// <summary>Periodic work run by <see cref="Cron"/> (active expiry, client timeouts, replication cron).</summary>
     public readonly List<Action> CronJobs = new();
+
+    /// <summary>Redis's activeExpireCycle (slow from cron, fast before sleeping).</summary>
+    public ActiveExpiry ActiveExpiry { get; }
 
     /// <summary>Hook run after each command (MONITOR feeds, keyspace notifications...).</summary>
     public Action<CommandContext>? AfterCommand;
@@ -64,7 +73,10 @@ public sealed class Server
         SlowLog.SlowerThan = config.SlowlogLogSlowerThan;
         SlowLog.MaxLength = config.SlowlogMaxLen;
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
+        ActiveExpiry = new ActiveExpiry(this);
+        ActiveExpiry.IsPaused = () => Clients.ClientsPaused;
         Commands_Register();
+        Memory = new MemoryStats(this); // last: used_memory_startup is what an empty server needs
     }
 
     /// <summary>Set when this server replicates from a master (replication fills this in).</summary>

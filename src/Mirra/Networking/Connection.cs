@@ -75,6 +75,7 @@ public sealed class Connection : IClientTransport
                 int n = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
                 if (n == 0) break;
                 end += n;
+                Interlocked.Increment(ref _server.Stats.TotalReadsProcessed);
                 Interlocked.Add(ref _server.Stats.NetInputBytes, n);
                 _client.NetInputBytes += n;
 
@@ -182,6 +183,7 @@ public sealed class Connection : IClientTransport
                 sent += n;
             }
             Interlocked.Add(ref _server.Stats.NetOutputBytes, sent);
+            _server.Stats.TotalWritesProcessed++;
             client.NetOutputBytes += sent;
             if (sent < reply.Length)
             {

@@ -45,6 +45,9 @@ public sealed class ServerStats
         Interlocked.Exchange(ref NetInputBytes, 0);
         Interlocked.Exchange(ref NetOutputBytes, 0);
         ErrorCounts.Clear();
+        OpsPerSec.Reset();
+        InputKbps.Reset();
+        OutputKbps.Reset();
     }
 }
 
@@ -68,4 +71,11 @@ public sealed class InstantMetric
     }
 
     public double Value => _samples.Average();
+
+    public void Reset()
+    {
+        Array.Clear(_samples);
+        _index = 0;
+        _lastValue = -1;
+    }
 }

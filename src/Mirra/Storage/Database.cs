@@ -9,7 +9,7 @@ public sealed class Database
     public readonly int Index;
     readonly Keyspace _keyspace;
     HashTable<KeyEntry> _keys = new();
-    List<KeyEntry> _volatile = new();
+    VolatileKeys _volatile = new();
 
     /// <summary>Redis's db->avg_ttl: a running estimate refreshed by the active expiry cycle.</summary>
     public long AverageTtl;
@@ -25,22 +25,35 @@ public sealed class Database
     public int Count => _keys.Count;
     public int ExpiresCount => _volatile.Count;
     public HashTable<KeyEntry> Table => _keys;
-    internal List<KeyEntry> Volatile => _volatile;
+    internal VolatileKeys Volatile => _volatile;
 
     /// <summary>Finds a live key for reading; an expired key is deleted (on a master) and reported absent.</summary>
     public KeyEntry? Lookup(ReadOnlySpan<byte> key)
     {
         var e = _keys.Find(key);
         if (e == null) return null;
-        if (e.ExpireAtMs >= 0 && e.ExpireAtMs <= _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
+        if (e.VolatileIndex >= 0 && _volatile.ExpireAt(e.VolatileIndex) < _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
         e.LastAccess = _keyspace.LruClock;
+        return e;
+    }
+
+    /// <summary>Like <see cref="Lookup"/> but leaves the access time alone (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT).</summary>
+    public KeyEntry? LookupNoTouch(ReadOnlySpan<byte> key)
+    {
+        var e = _keys.Find(key);
+        if (e == null) return null;
+        if (e.VolatileIndex >= 0 && _volatile.ExpireAt(e.VolatileIndex) < _keyspace.NowMs && _keyspace.ExpireIfNeeded(this, e)) return null;
         return e;
     }
 
     /// <summary>Finds a key without expiring it or touching its access time (TYPE checks of OBJECT, SCAN filters).</summary>
     public KeyEntry? Peek(ReadOnlySpan<byte> key) => _keys.Find(key);
 
-    public bool IsLogicallyExpired(KeyEntry e) => e.ExpireAtMs >= 0 && e.ExpireAtMs <= _keyspace.NowMs;
+    /// <summary>Redis's keyIsExpired: a key expires once the time is past its expiry (not at it).</summary>
+    public bool IsLogicallyExpired(KeyEntry e) => e.VolatileIndex >= 0 && _volatile.ExpireAt(e.VolatileIndex) < _keyspace.NowMs;
+
+    /// <summary>The key's absolute expiry in Unix milliseconds, or -1 when it has none.</summary>
+    public long ExpireAtOf(KeyEntry e) => _volatile.ExpireAt(e);
 
     /// <summary>Adds a key that does not exist. The key array is kept (callers pass a private copy).</summary>
     public KeyEntry Add(byte[] key, object value, long expireAtMs = -1)
@@ -72,6 +85,14 @@ public sealed class Database
         e.Value = value;
     }
 
+    /// <summary>
+    /// Swaps a value for an equal one in another representation (Redis's dbUnshareStringValue, e.g.
+    /// an int-encoded string made mutable before SETBIT). The content does not change, so this is
+    /// not a write: no WATCH invalidation, no snapshot copy. Call <see cref="Touch"/> before then
+    /// changing the content.
+    /// </summary>
+    public void Reencode(KeyEntry e, object sameContent) => e.Value = sameContent;
+
     /// <summary>Announces an in-place change of an entry's value object (HSET on an existing hash...).</summary>
     public void Touch(KeyEntry e) => _keyspace.BeforeWrite(this, e.Key);
 
@@ -81,43 +102,23 @@ public sealed class Database
         if (existing == null) return false;
         _keyspace.BeforeWrite(this, existing.Key);
         _keys.Remove(key);
-        if (existing.VolatileIndex >= 0) RemoveVolatile(existing);
+        _volatile.Remove(existing);
         return true;
     }
 
     public void SetExpire(KeyEntry e, long expireAtMs)
     {
         _keyspace.BeforeWrite(this, e.Key);
-        e.ExpireAtMs = expireAtMs;
-        if (e.VolatileIndex < 0)
-        {
-            e.VolatileIndex = _volatile.Count;
-            _volatile.Add(e);
-        }
+        _volatile.Set(e, expireAtMs);
     }
 
     /// <summary>Removes the TTL; returns false when the key had none.</summary>
     public bool RemoveExpire(KeyEntry e)
     {
-        if (e.ExpireAtMs < 0) return false;
+        if (e.VolatileIndex < 0) return false;
         _keyspace.BeforeWrite(this, e.Key);
-        e.ExpireAtMs = -1;
-        RemoveVolatile(e);
+        _volatile.Remove(e);
         return true;
-    }
-
-    void RemoveVolatile(KeyEntry e)
-    {
-        int i = e.VolatileIndex;
-        int last = _volatile.Count - 1;
-        if (i != last)
-        {
-            var moved = _volatile[last];
-            _volatile[i] = moved;
-            moved.VolatileIndex = i;
-        }
-        _volatile.RemoveAt(last);
-        e.VolatileIndex = -1;
     }
 
     /// <summary>Drops every key; returns how many there were.</summary>
@@ -126,7 +127,7 @@ public sealed class Database
         long n = _keys.Count;
         _keyspace.BeforeFlush(this);
         _keys = new HashTable<KeyEntry>();
-        _volatile = new List<KeyEntry>();
+        _volatile = new VolatileKeys();
         AverageTtl = 0;
         ExpireCursor = 0;
         return n;

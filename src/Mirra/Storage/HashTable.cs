@@ -2,12 +2,14 @@ using System.Runtime.CompilerServices;
 
 namespace Mirra.Storage;
 
-/// <summary>An entry of a <see cref="HashTable{T}"/>: a byte key and the chain link.</summary>
+/// <summary>
+/// An entry of a <see cref="HashTable{T}"/>: a byte key and the chain link. The hash is not stored
+/// (8 bytes per key matter at millions of keys); like Redis, rehashing recomputes it.
+/// </summary>
 public class TableEntry
 {
     public byte[] Key;
     internal TableEntry? Next;
-    internal int Hash;
 
     public TableEntry(byte[] key) => Key = key;
 }
@@ -53,7 +55,7 @@ public sealed class HashTable<T> where T : TableEntry
             var e = buckets[hash & (buckets.Length - 1)];
             while (e != null)
             {
-                if (e.Hash == hash && key.SequenceEqual(e.Key)) return (T)e;
+                if (key.SequenceEqual(e.Key)) return (T)e;
                 e = e.Next;
             }
             if (!IsRehashing) break;
@@ -68,7 +70,6 @@ public sealed class HashTable<T> where T : TableEntry
     {
         if (IsRehashing) RehashStep(1);
         ExpandIfNeeded();
-        entry.Hash = hash;
         if (IsRehashing)
         {
             ref var slot = ref _t1[hash & (_t1.Length - 1)];
@@ -99,7 +100,7 @@ public sealed class HashTable<T> where T : TableEntry
             TableEntry? prev = null, e = buckets[idx];
             while (e != null)
             {
-                if (e.Hash == hash && key.SequenceEqual(e.Key))
+                if (key.SequenceEqual(e.Key))
                 {
                     if (prev == null) buckets[idx] = e.Next; else prev.Next = e.Next;
                     e.Next = null;
@@ -179,7 +180,7 @@ public sealed class HashTable<T> where T : TableEntry
             while (e != null)
             {
                 var next = e.Next;
-                ref var slot = ref _t1[e.Hash & (_t1.Length - 1)];
+                ref var slot = ref _t1[HashOf(e.Key) & (_t1.Length - 1)];
                 e.Next = slot;
                 slot = e;
                 _used0--;
@@ -290,6 +291,38 @@ public sealed class HashTable<T> where T : TableEntry
         foreach (var table in new[] { _t0, _t1 })
             foreach (var b in table)
                 for (var e = b; e != null; e = e.Next) yield return (T)e;
+    }
+
+    /// <summary>Walks every entry without allocating (foreach). Not safe against modification while walking.</summary>
+    public Enumerator GetEnumerator() => new(_t0, _t1);
+
+    public struct Enumerator
+    {
+        readonly TableEntry?[] _t0, _t1;
+        int _bucket;
+        bool _second;
+        TableEntry? _current;
+
+        internal Enumerator(TableEntry?[] t0, TableEntry?[] t1)
+        {
+            _t0 = t0; _t1 = t1; _bucket = -1; _second = false; _current = null;
+        }
+
+        public readonly T Current => (T)_current!;
+
+        public bool MoveNext()
+        {
+            if (_current?.Next != null) { _current = _current.Next; return true; }
+            while (true)
+            {
+                var table = _second ? _t1 : _t0;
+                while (++_bucket < table.Length)
+                    if (table[_bucket] != null) { _current = table[_bucket]; return true; }
+                if (_second) { _current = null; return false; }
+                _second = true;
+                _bucket = -1;
+            }
+        }
     }
 
     /// <summary>Calls <paramref name="visit"/> for each entry without allocating an enumerator.</summary>

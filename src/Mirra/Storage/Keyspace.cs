@@ -17,7 +17,6 @@ public sealed class Keyspace
     public bool ExpiryDisabled;
 
     public long ExpiredKeys;
-    public long ExpiredStalePercentTimes;
 
     /// <summary>Called with (db, key) when a key is deleted because it expired: propagation and notifications.</summary>
     public Action<Database, byte[]>? KeyExpired;
@@ -25,6 +24,8 @@ public sealed class Keyspace
     public Action<Database, byte[]>? KeyWriting;
     /// <summary>Called before a database is emptied.</summary>
     public Action<Database>? DatabaseFlushing;
+    /// <summary>Called before SWAPDB exchanges the contents of two databases (WATCH, blocked clients).</summary>
+    public Action<Database, Database>? DatabasesSwapping;
 
     public Keyspace(int databases)
     {

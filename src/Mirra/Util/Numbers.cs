@@ -57,15 +57,12 @@ public static class Numbers
         return !double.IsNaN(value);
     }
 
-    /// <summary>Formats a double the way Redis replies with it for INCRBYFLOAT (no exponent, shortest exact form).</summary>
-    public static string FormatHumanDouble(double v)
-    {
-        if (double.IsPositiveInfinity(v)) return "inf";
-        if (double.IsNegativeInfinity(v)) return "-inf";
-        string r = v.ToString("R", CultureInfo.InvariantCulture);
-        if (r.Contains('E')) r = ((decimal)v).ToString(CultureInfo.InvariantCulture);
-        return r;
-    }
+    /// <summary>
+    /// Formats a number the way Redis prints INCRBYFLOAT/HINCRBYFLOAT results (ld2string in human
+    /// mode: "%.17Lf" of the long double, trailing zeros trimmed, no exponent). The double converts
+    /// exactly; to reproduce Redis's results, do the arithmetic in <see cref="LongDouble"/> too.
+    /// </summary>
+    public static string FormatHumanDouble(double v) => LongDouble.FromDouble(v).ToHumanString();
 
     /// <summary>Formats a double like Redis's %.17g used for scores and RESP2 double replies.</summary>
     public static string FormatDouble(double v)
@@ -87,6 +84,30 @@ public static class Numbers
         int n = 1;
         while (v >= 10) { v /= 10; n++; }
         return n;
+    }
+
+    /// <summary>
+    /// Redis 7.0 reads the cursor with strtoul: no leading space, an optional sign ("-1" wraps to
+    /// 2^64-1), decimal digits only, no overflow; an empty string is cursor 0.
+    /// </summary>
+    public static bool TryParseScanCursor(ReadOnlySpan<byte> s, out ulong cursor)
+    {
+        cursor = 0;
+        if (s.Length == 0) return true;
+        int i = 0;
+        bool negative = false;
+        if (s[0] == '+' || s[0] == '-') { negative = s[0] == '-'; i = 1; }
+        if (i == s.Length) return false;
+        ulong v = 0;
+        for (; i < s.Length; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d > 9) return false;
+            if (v > (ulong.MaxValue - d) / 10) return false;
+            v = v * 10 + d;
+        }
+        cursor = negative ? 0 - v : v;
+        return true;
     }
 
     static bool IsSpace(byte c) => c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';

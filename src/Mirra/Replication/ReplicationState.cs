@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+
+namespace Mirra.Replication;
+
+/// <summary>
+/// The replication identity of this server (PSYNC2): the current replication id and offset, and the
+/// previous id with the offset up to which it is still valid (after a failover). INFO replication,
+/// ROLE and PSYNC read it; the replication engine owns how it moves.
+/// </summary>
+public sealed class ReplicationState
+{
+    public const string NoId = "0000000000000000000000000000000000000000";
+
+    /// <summary>master_replid: 40 hex characters, new at every start and when a replica is promoted.</summary>
+    public string ReplId = NewId();
+    /// <summary>master_replid2: the id we were replicating before the current one, or all zeros.</summary>
+    public string ReplId2 = NoId;
+    /// <summary>master_repl_offset: bytes of replication stream produced (or applied) under ReplId.</summary>
+    public long Offset;
+    /// <summary>second_repl_offset: the offset up to which ReplId2 is valid, -1 when none.</summary>
+    public long SecondOffset = -1;
+
+    public static string NewId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+
+    /// <summary>Redis's changeReplicationId: a fresh id (the offset keeps counting).</summary>
+    public void ChangeId() => ReplId = NewId();
+
+    /// <summary>Redis's shiftReplicationId: the current id becomes the secondary one, valid up to offset+1.</summary>
+    public void ShiftIds()
+    {
+        ReplId2 = ReplId;
+        SecondOffset = Offset + 1;
+        ReplId = NewId();
+    }
+
+    /// <summary>Redis's clearReplicationId2.</summary>
+    public void ClearId2()
+    {
+        ReplId2 = NoId;
+        SecondOffset = -1;
+    }
+}
