@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Mirra.Config;
 using Mirra.Engine;
@@ -5,7 +6,7 @@ using Mirra.Observability;
 
 namespace Mirra.Server;
 
-/// <summary>mirra-server: takes redis-server's arguments ([config-file] [--directive value ...]).</summary>
+/// <summary>mirra-server: takes redis-server's arguments ([config-file] [--directive value ...] [-]).</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -13,9 +14,10 @@ public static class Program
         // Run socket continuations on the epoll thread: the read loop only parses and hands off to the
         // executor, so this saves a thread-pool hop per read. Read once, at the first socket use.
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
         if (args.Length == 1 && args[0] is "-v" or "--version")
         {
-            Console.WriteLine($"Mirra server v={Engine.Server.MirraVersion} sha=00000000:0 malloc=dotnet bits=64 build=0 redis-compat={Engine.Server.Version}");
+            Console.WriteLine($"Mirra server v={Engine.Server.MirraVersion} sha=00000000:0 malloc=dotnet-gc bits=64 build=0 redis-compat={Engine.Server.Version}");
             return 0;
         }
         if (args.Length == 1 && args[0] is "-h" or "--help")
@@ -24,18 +26,53 @@ public static class Program
             return 1;
         }
 
-        var log = new Log();
-        var config = TemporaryArgs.Parse(args);
-        if (Log.TryParseLevel(config.LogLevel, out var level)) log.Level = level;
+        var registry = ConfigRegistry.CreateDefault();
+        try
+        {
+            registry.LoadFromArgs(args, args.Contains("-") ? Console.In : null);
+        }
+        catch (ConfigFileException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 1;
+        }
+        var config = registry.Values;
+        if (registry.SentinelMode)
+        {
+            Console.Error.WriteLine("*** FATAL: sentinel mode is not available in this Mirra build yet ***");
+            return 1;
+        }
+
+        if (config.Daemonize && Environment.GetEnvironmentVariable(Daemon.ChildMarker) != "1")
+            return Daemon.Detach(args);
+
+        var log = new Log { Level = ConfigHooks.ToLogLevel(config.LogLevel) };
+        if (config.LogFile.Length > 0 && log.SetFile(config.LogFile) is { } logError)
+        {
+            Console.Error.WriteLine(logError);
+            return 1;
+        }
+        else if (config.LogFile.Length == 0 && config.Daemonize) log.SetFile("/dev/null");
+
         int pid = Environment.ProcessId;
         log.Role = 'C';
         log.Warning("oO0OoO0OoO0Oo Mirra is starting oO0OoO0OoO0Oo");
         log.Warning($"Mirra version={Engine.Server.MirraVersion} (Redis {Engine.Server.Version} compatible), bits=64, pid={pid}, just started");
-        log.Warning(args.Length > 0 && !args[0].StartsWith("--") ? "Configuration loaded"
+        log.Warning(registry.ConfigFilePath != null ? "Configuration loaded"
             : "Warning: no config file specified, using the default config. In order to specify a config file use mirra-server /path/to/redis.conf");
         log.Role = 'M';
 
-        var server = new Engine.Server(config, log);
+        try { Directory.SetCurrentDirectory(config.Dir); }
+        catch (Exception ex)
+        {
+            log.Warning($"Can't chdir to '{config.Dir}': {ex.Message}");
+            return 1;
+        }
+
+        var server = new Engine.Server(registry, log) { ConfigFilePath = registry.ConfigFilePath };
+        foreach (var name in registry.UnimplementedDirectivesSetExplicitly())
+            log.Warning($"Directive '{name}' is accepted but has no effect in this Mirra version.");
+
         string? error = server.Start();
         if (error != null)
         {
@@ -43,34 +80,39 @@ public static class Program
             return 1;
         }
         Shutdown.CreatePidFile(config, log);
-        if (config.AlwaysShowLogo || !Console.IsOutputRedirected) log.Raw(Logo.Render(server.BoundPort, pid));
+
+        if (config.AlwaysShowLogo || (!Console.IsOutputRedirected && config.LogFile.Length == 0)) log.Raw(Logo.Render(server.BoundPort, pid));
         else log.Notice($"Running mode=standalone, port={server.BoundPort}.");
         log.Warning("Server initialized");
         if (config.Port != 0) log.Notice("Ready to accept connections tcp");
-        if (config.UnixSocket.Length > 0) log.Notice($"The server is now ready to accept connections at {config.UnixSocket}");
+        if (!string.IsNullOrEmpty(config.UnixSocket)) log.Notice($"The server is now ready to accept connections at {config.UnixSocket}");
 
         // SHUTDOWN and the signals end the process the same way: Shutdown.Run on the executor, then exit(0).
         server.Shutdown.ExitProcess = Environment.Exit;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, server, "SIGTERM"));
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, server, "SIGINT"));
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, server));
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, server));
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }
 
-    /// <summary>Redis's sigShutdownHandler: schedule the shutdown; a second SIGINT while it is pending exits at once.</summary>
-    static void OnSignal(PosixSignalContext context, Engine.Server server, string name)
+    /// <summary>
+    /// Redis's sigShutdownHandler: the shutdown runs on the executor with shutdown-on-sigterm/-sigint's flags;
+    /// a second SIGINT while it is pending exits at once.
+    /// </summary>
+    static void OnSignal(PosixSignalContext context, Engine.Server server)
     {
         context.Cancel = true;
         var log = server.Log;
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        if (server.Shutdown.SignalPending && name == "SIGINT")
+        bool sigint = context.Signal == PosixSignal.SIGINT;
+        if (server.Shutdown.SignalPending && sigint)
         {
             log.Raw($"{Environment.ProcessId}:signal-handler ({now}) You insist... exiting now.\n");
             Environment.Exit(1);
         }
         server.Shutdown.SignalPending = true;
-        log.Raw($"{Environment.ProcessId}:signal-handler ({now}) Received {name} scheduling shutdown...\n");
-        server.Executor.Post(() => server.Shutdown.Run(ShutdownFlags.None));
+        log.Raw($"{Environment.ProcessId}:signal-handler ({now}) Received {(sigint ? "SIGINT" : "SIGTERM")} scheduling shutdown...\n");
+        server.Executor.Post(() => server.Shutdown.Run(sigint ? server.Config.ShutdownOnSigint : server.Config.ShutdownOnSigterm));
     }
 
     const string Usage = """
@@ -89,46 +131,27 @@ public static class Program
         """;
 }
 
-// TEMPORARY until the config registry lands: the directives the engine reads, as --name value.
-static class TemporaryArgs
+/// <summary>
+/// `daemonize yes`: .NET cannot fork, so the process starts a detached copy of itself in a new
+/// session (setsid) with standard streams on /dev/null, and the parent exits, as Redis's parent does.
+/// </summary>
+static class Daemon
 {
-    public static ServerConfig Parse(string[] args)
-    {
-        var c = new ServerConfig();
-        for (int i = 0; i + 1 < args.Length; i++)
-        {
-            string value = args[i + 1];
-            switch (args[i].ToLowerInvariant())
-            {
-                case "--port": c.Port = int.Parse(value); break;
-                case "--requirepass": c.RequirePass = value; break;
-                case "--bind": c.Bind = value.Split(' ', StringSplitOptions.RemoveEmptyEntries); break;
-                case "--unixsocket": c.UnixSocket = value; break;
-                case "--unixsocketperm": c.UnixSocketPerm = Convert.ToInt32(value, 8); break;
-                case "--timeout": c.Timeout = int.Parse(value); break;
-                case "--maxclients": c.MaxClients = int.Parse(value); break;
-                case "--tcp-keepalive": c.TcpKeepalive = int.Parse(value); break;
-                case "--protected-mode": c.ProtectedMode = value.Equals("yes", StringComparison.OrdinalIgnoreCase); break;
-                case "--pidfile": c.PidFile = value; break;
-                case "--save": c.Save = value; break;
-                case "--loglevel": c.LogLevel = value; break;
-                case "--hz": c.Hz = int.Parse(value); break;
-                case "--proto-max-bulk-len": c.ProtoMaxBulkLen = Memory(value); break;
-                case "--client-query-buffer-limit": c.ClientQueryBufferLimit = Memory(value); break;
-                default: continue;
-            }
-            i++;
-        }
-        return c;
-    }
+    public const string ChildMarker = "MIRRA_DAEMONIZED";
 
-    /// <summary>Redis's memory units: 1k = 1000, 1kb = 1024, m/mb, g/gb (any case).</summary>
-    static long Memory(string value)
+    public static int Detach(string[] args)
     {
-        var v = value.ToLowerInvariant();
-        (string Suffix, long Factor)[] units = [("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)];
-        foreach (var (suffix, factor) in units)
-            if (v.EndsWith(suffix)) return long.Parse(v[..^suffix.Length]) * factor;
-        return long.Parse(v);
+        var self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        psi.ArgumentList.Add(self);
+        // Running through the `dotnet` host: pass the entry assembly too.
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment[ChildMarker] = "1";
+        psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        using var child = Process.Start(psi);
+        if (child == null) { Console.Error.WriteLine("Can't daemonize: failed to start the server process"); return 1; }
+        child.StandardInput.Close();
+        return 0;
     }
 }

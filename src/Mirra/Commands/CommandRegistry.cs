@@ -10,6 +10,7 @@ public static class CommandRegistry
         var table = server.Commands;
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        ConfigCommands.Register(table);
         InfoCommands.Register(table);
         ObservabilityCommands.Register(table);
         DebugCommands.Register(table);

@@ -84,7 +84,7 @@ public static class HashCommands
     static void PrepareForPairs(CommandContext ctx, HashValue hash, int first, int last)
     {
         if (!hash.IsCompact) return;
-        int maxValue = ctx.Server.Config.HashMaxListpackValue;
+        int maxValue = ClampToInt(ctx.Server.Config.HashMaxListpackValue);
         long longest = 0, encoded = 0;
         for (int i = first; i + 1 <= last; i += 2)
         {
@@ -99,7 +99,7 @@ public static class HashCommands
     static bool SetField(CommandContext ctx, HashValue hash, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
         var config = ctx.Server.Config;
-        return hash.Set(field, value, config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        return hash.Set(field, value, ClampToInt(config.HashMaxListpackEntries), ClampToInt(config.HashMaxListpackValue));
     }
 
     // ---- Writes ----
@@ -518,4 +518,6 @@ public static class HashCommands
         r.Bulk(f.Key);
         if (withValues) r.Bulk(f.Value);
     }
+
+    static int ClampToInt(long v) => (int)Math.Clamp(v, 0, int.MaxValue);
 }

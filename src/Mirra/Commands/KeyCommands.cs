@@ -341,7 +341,7 @@ public static class KeyCommands
         return e;
     }
 
-    static bool LfuPolicy(CommandContext ctx) => ctx.Server.Config.MaxmemoryPolicy.Contains("lfu", StringComparison.OrdinalIgnoreCase);
+    static bool LfuPolicy(CommandContext ctx) => ctx.Server.Config.MaxMemoryPolicy is Config.MaxMemoryPolicy.VolatileLfu or Config.MaxMemoryPolicy.AllKeysLfu;
 
     static void ObjectEncoding(CommandContext ctx)
     {

@@ -1,3 +1,4 @@
+using Mirra.Config;
 using Mirra.Engine;
 
 namespace Mirra.Commands;
@@ -17,7 +18,7 @@ public static class ShutdownCommands
 
     static void Shutdown(CommandContext ctx)
     {
-        var flags = ShutdownFlags.None;
+        var flags = ShutdownFlags.Default;
         bool abort = false;
         for (int i = 1; i < ctx.ArgCount; i++)
         {
@@ -28,7 +29,7 @@ public static class ShutdownCommands
             else if (ctx.ArgIs(i, "abort"u8)) abort = true;
             else { ctx.SyntaxError(); return; }
         }
-        if ((abort && flags != ShutdownFlags.None) || (flags & (ShutdownFlags.NoSave | ShutdownFlags.Save)) == (ShutdownFlags.NoSave | ShutdownFlags.Save))
+        if ((abort && flags != ShutdownFlags.Default) || (flags & (ShutdownFlags.NoSave | ShutdownFlags.Save)) == (ShutdownFlags.NoSave | ShutdownFlags.Save))
         {
             ctx.SyntaxError();
             return;

@@ -16,7 +16,10 @@ public sealed class Server
     public const string Version = "7.0.15";
     public const string MirraVersion = "0.1.0";
 
-    public ServerConfig Config { get; }
+    /// <summary>Every directive: CONFIG GET/SET/REWRITE and the apply hooks.</summary>
+    public ConfigRegistry ConfigRegistry { get; }
+    /// <summary>The current values (an immutable snapshot, replaced by each CONFIG SET).</summary>
+    public ServerConfig Config => ConfigRegistry.Values;
     public Log Log { get; }
     public Keyspace Keyspace { get; }
     public CommandTable Commands { get; } = new();
@@ -60,9 +63,10 @@ public sealed class Server
     Listener? _listener;
     public int BoundPort => _listener?.BoundPort ?? 0;
 
-    public Server(ServerConfig config, Log log)
+    public Server(ConfigRegistry registry, Log log)
     {
-        Config = config;
+        ConfigRegistry = registry;
+        var config = registry.Values;
         Log = log;
         Keyspace = new Keyspace(config.Databases);
         Clients = new ClientRegistry(this);
@@ -71,7 +75,7 @@ public sealed class Server
         Executor.RunClient = Dispatcher.RunClient;
         Executor.OnError = ex => Log.Warning("Unexpected error while running a command: " + ex);
         SlowLog.SlowerThan = config.SlowlogLogSlowerThan;
-        SlowLog.MaxLength = config.SlowlogMaxLen;
+        SlowLog.MaxLength = (int)Math.Min(int.MaxValue, config.SlowlogMaxLen);
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
         ActiveExpiry = new ActiveExpiry(this);
         ActiveExpiry.IsPaused = () => Clients.ClientsPaused;
@@ -84,7 +88,7 @@ public sealed class Server
     public string RoleName => IsReplica ? "replica" : "master";
 
     /// <summary>True when clients must AUTH before running commands.</summary>
-    public bool AuthRequired => Config.RequirePass.Length > 0;
+    public bool AuthRequired => !string.IsNullOrEmpty(Config.RequirePass);
 
     void Commands_Register() => Mirra.Commands.CommandRegistry.RegisterAll(this);
 
@@ -93,13 +97,21 @@ public sealed class Server
     {
         _listener = new Listener(this);
         string? error = _listener.BindTcp(Config.Bind, Config.Port, Config.TcpBacklog)
-            ?? _listener.BindUnix(Config.UnixSocket, Config.UnixSocketPerm, Config.TcpBacklog);
+            ?? _listener.BindUnix(Config.UnixSocket ?? "", Config.UnixSocketPerm, Config.TcpBacklog);
         if (error == null && !_listener.ListensAnywhere) error = "Configured to not listen anywhere, exiting.";
         if (error != null) { _listener.Dispose(); return error; }
         Cron.Start(this); // timers are executor state: add them before the executor runs
         Executor.Start();
         _listener.Start();
         return null;
+    }
+
+    /// <summary>CONFIG SET port/bind: listen on the new addresses (an error text keeps the old ones).</summary>
+    internal string? RebindTcp()
+    {
+        if (_listener == null) return null;
+        var error = _listener.RebindTcp(Config.Bind, Config.Port, Config.TcpBacklog);
+        return error == null ? null : $"Unable to listen on this port: {error}";
     }
 
     public void StopListening() => _listener?.Dispose();

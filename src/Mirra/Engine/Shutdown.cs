@@ -1,16 +1,14 @@
+using Mirra.Config;
 using Mirra.Observability;
 
 namespace Mirra.Engine;
-
-/// <summary>SHUTDOWN's modifiers (and shutdown-on-sigterm / shutdown-on-sigint values).</summary>
-[Flags]
-public enum ShutdownFlags { None = 0, NoSave = 1, Save = 2, Now = 4, Force = 8 }
 
 /// <summary>
 /// The orderly exit of Redis's prepareForShutdown/finishShutdown, shared by the SHUTDOWN command and
 /// the SIGTERM/SIGINT handlers: save when asked to (or when save points are configured), remove the
 /// pid file, close the listeners (and remove the unix socket file), then end the process with code 0.
-/// Runs on the executor, so no command runs after it.
+/// Runs on the executor, so no command runs after it. Until RDB persistence fills in <see cref="SaveSnapshot"/>,
+/// SAVE fails with Redis's error while the (default) save points alone are skipped with a warning.
 /// </summary>
 public sealed class Shutdown
 {
@@ -46,8 +44,15 @@ public sealed class Shutdown
         SignalPending = false;
         log.Warning("User requested shutdown...");
 
-        bool hasSavePoints = config.Save.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length > 0;
-        if ((hasSavePoints && (flags & ShutdownFlags.NoSave) == 0) || (flags & ShutdownFlags.Save) != 0)
+        bool explicitSave = (flags & ShutdownFlags.Save) != 0;
+        bool savePoints = config.Save.Count > 0 && (flags & ShutdownFlags.NoSave) == 0;
+        if (savePoints && !explicitSave && SaveSnapshot == null)
+        {
+            // Until RDB persistence exists, the save points cannot be honoured; refusing to exit (as Redis does
+            // when its save fails) would make SIGTERM useless, so only an explicit SAVE fails.
+            log.Warning("Not saving the final RDB snapshot: RDB persistence is not supported by this server yet.");
+        }
+        else if (savePoints || explicitSave)
         {
             log.Notice("Saving the final RDB snapshot before exiting.");
             string? error = SaveSnapshot != null ? SaveSnapshot() : "Failed saving the DB: RDB persistence is not supported by this server yet";
@@ -67,13 +72,13 @@ public sealed class Shutdown
             }
         }
 
-        if (config.PidFile.Length > 0)
+        if (PidFilePath(config) is { } pidFile)
         {
             log.Notice("Removing the pid file.");
-            try { File.Delete(config.PidFile); } catch (Exception) { }
+            try { File.Delete(pidFile); } catch (Exception) { }
         }
         _server.StopListening();
-        if (config.UnixSocket.Length > 0)
+        if (!string.IsNullOrEmpty(config.UnixSocket))
         {
             log.Notice("Removing the unix socket file.");
             try { File.Delete(config.UnixSocket); } catch (Exception) { }
@@ -84,11 +89,14 @@ public sealed class Shutdown
         return null;
     }
 
-    /// <summary>Writes the pid file when one is configured (Redis's createPidFile); logs a warning on failure.</summary>
-    public static void CreatePidFile(Config.ServerConfig config, Log log)
+    /// <summary>The pid file Redis writes: `pidfile`, or /var/run/redis.pid when daemonized without one.</summary>
+    public static string? PidFilePath(ServerConfig config) => config.PidFile ?? (config.Daemonize ? "/var/run/redis.pid" : null);
+
+    /// <summary>Writes the pid file (Redis's createPidFile); logs a warning on failure.</summary>
+    public static void CreatePidFile(ServerConfig config, Log log)
     {
-        if (config.PidFile.Length == 0) return;
-        try { File.WriteAllText(config.PidFile, Environment.ProcessId + "\n"); }
+        if (PidFilePath(config) is not { } path) return;
+        try { File.WriteAllText(path, Environment.ProcessId + "\n"); }
         catch (Exception ex) { log.Warning($"Failed to write PID file: {ex.Message}"); }
     }
 }

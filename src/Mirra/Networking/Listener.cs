@@ -9,16 +9,45 @@ public sealed class Listener : IDisposable
 {
     readonly Server _server;
     readonly List<Socket> _sockets = new();
+    bool _started;
 
     public Listener(Server server) => _server = server;
 
     /// <summary>
-    /// Binds like Redis 7.0: one socket per `bind` address ("*" any IPv4, "::*" any IPv6, an address
+    /// Binds like Redis 7.0 (at start, and through <see cref="RebindTcp"/>): one socket per `bind` address ("*" any IPv4, "::*" any IPv6, an address
     /// with ':' is IPv6, a name is resolved); IPv6 sockets are IPv6-only so "127.0.0.1 ::1" can share the
     /// port. Each failure logs Redis's warning; a leading '-' makes an address that is not available
     /// optional, and an unsupported address family is skipped. Returns the fatal error or null.
     /// </summary>
     public string? BindTcp(IReadOnlyList<string> addresses, int port, int backlog)
+    {
+        var bound = new List<Socket>();
+        string? error = BindTcpInto(bound, addresses, port, backlog);
+        if (error != null) { foreach (var s in bound) s.Dispose(); return error; }
+        _sockets.AddRange(bound);
+        return null;
+    }
+
+    /// <summary>
+    /// CONFIG SET port/bind: binds the new TCP addresses first and only then closes the old ones,
+    /// so a failure leaves the server listening where it was (as Redis does).
+    /// </summary>
+    public string? RebindTcp(IReadOnlyList<string> addresses, int port, int backlog)
+    {
+        var bound = new List<Socket>();
+        string? error = BindTcpInto(bound, addresses, port, backlog);
+        if (error != null) { foreach (var s in bound) s.Dispose(); return error; }
+        foreach (var old in _sockets.Where(s => s.AddressFamily != AddressFamily.Unix).ToList())
+        {
+            _sockets.Remove(old);
+            old.Dispose();
+        }
+        _sockets.AddRange(bound);
+        if (_started) foreach (var socket in bound) _ = AcceptLoop(socket);
+        return null;
+    }
+
+    string? BindTcpInto(List<Socket> sockets, IReadOnlyList<string> addresses, int port, int backlog)
     {
         if (port == 0) return null;
         foreach (var raw in addresses)
@@ -65,7 +94,7 @@ public sealed class Listener : IDisposable
                     continue;
                 return FailedTcp(port);
             }
-            _sockets.Add(socket);
+            sockets.Add(socket);
         }
         return null;
     }
@@ -82,11 +111,8 @@ public sealed class Listener : IDisposable
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
     }
 
-    string FailedTcp(int port)
-    {
-        Dispose();
-        return $"Failed listening on port {port} (TCP), aborting.";
-    }
+    /// <summary>Redis's fatal bind error (the sockets bound so far are closed by the caller).</summary>
+    static string FailedTcp(int port) => $"Failed listening on port {port} (TCP), aborting.";
 
     static IPAddress? Resolve(string host, AddressFamily family)
     {
@@ -136,6 +162,7 @@ public sealed class Listener : IDisposable
 
     public void Start()
     {
+        _started = true;
         foreach (var socket in _sockets) _ = AcceptLoop(socket);
     }
 
@@ -167,7 +194,7 @@ public sealed class Listener : IDisposable
 
     void ApplyKeepalive(Socket socket)
     {
-        int interval = _server.Config.TcpKeepalive;
+        int interval = _server.Config.TcpKeepAlive;
         if (interval <= 0 || socket.AddressFamily == AddressFamily.Unix) return;
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, interval);

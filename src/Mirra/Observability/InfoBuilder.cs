@@ -194,8 +194,8 @@ public static class InfoBuilder
         w.Bytes("used_memory_vm_total", 0);
         w.Field("used_memory_functions", m.FunctionsCaches);
         w.Bytes("used_memory_scripts", m.FunctionsCaches);
-        w.Bytes("maxmemory", s.Config.Maxmemory);
-        w.Field("maxmemory_policy", s.Config.MaxmemoryPolicy);
+        w.Bytes("maxmemory", s.Config.MaxMemory);
+        w.Field("maxmemory_policy", s.ConfigRegistry.GetValue("maxmemory-policy") ?? "noeviction");
         w.Field2("allocator_frag_ratio", m.AllocatorFragRatio);
         w.Field("allocator_frag_bytes", m.AllocatorFragBytes);
         w.Field2("allocator_rss_ratio", m.AllocatorRssRatio);
@@ -378,7 +378,7 @@ public static class InfoBuilder
             var h = c.Latency;
             if (h == null || h.TotalCount == 0) continue;
             line.Clear().Append("latency_percentiles_usec_").Append(c.FullName).Append(':');
-            for (int i = 0; i < percentiles.Length; i++)
+            for (int i = 0; i < percentiles.Count; i++)
             {
                 if (i > 0) line.Append(',');
                 line.Append('p').Append(PercentileLabel(percentiles[i])).Append('=')

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Mirra.Config;
 using Mirra.Engine;
 using Mirra.Networking;
 using Mirra.Tests.Support;
@@ -9,7 +8,7 @@ namespace Mirra.Tests.Commands;
 // Expected replies were captured from redis-server 7.0.15 (memory fields of CLIENT LIST aside).
 public class ClientCommandsTests
 {
-    static (TestServer Ts, Client C) Setup(ServerConfig? config = null)
+    static (TestServer Ts, Client C) Setup(params string[] config)
     {
         var ts = new TestServer(config);
         ts.Server.Clients.Attach(ts.Client);
@@ -338,7 +337,7 @@ public class ClientCommandsTests
     [Fact]
     public void IdleClientsAreClosedByTheCronButNotReplicasMastersBlockedOrSubscribers()
     {
-        var (ts, _) = Setup(new ServerConfig { Timeout = 2 });
+        var (ts, _) = Setup("timeout", "2");
         var idle = FakeTransport.Connect(ts);
         var replica = FakeTransport.Connect(ts);
         replica.Flags |= ClientFlags.Replica;

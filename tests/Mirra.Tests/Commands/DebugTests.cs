@@ -7,7 +7,7 @@ namespace Mirra.Tests.Commands;
 /// <summary>DEBUG. Replies verified against redis-server 7.0.15 started with --enable-debug-command yes.</summary>
 public class DebugTests
 {
-    static TestServer Enabled() => new(new ServerConfig { EnableDebugCommand = "yes" });
+    static TestServer Enabled() => new("enable-debug-command", "yes");
 
     const string NotAllowed = "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n";
 
@@ -26,7 +26,7 @@ public class DebugTests
     [Fact]
     public void LocalAllowsInternalClients()
     {
-        var s = new TestServer(new ServerConfig { EnableDebugCommand = "local" });
+        var s = new TestServer("enable-debug-command", "local");
         Assert.Equal("+OK\r\n", s.Run("DEBUG", "SLEEP", "0"));
     }
 

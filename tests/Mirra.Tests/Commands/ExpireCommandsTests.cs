@@ -171,7 +171,7 @@ public class ExpireCommandsTests
         Assert.Equal(":1\r\n", s.Run("expire", "a", "-1"));
         Assert.Equal(RecordingConsumer.Resp("DEL", "a"), stream.Take());
         Assert.Equal(dirty + 1, s.Server.Dirty);
-        s.Server.Config.LazyfreeLazyExpire = true;
+        s.Configure("lazyfree-lazy-expire", "yes");
         Assert.Equal(":1\r\n", s.Run("pexpireat", "b", "1"));
         Assert.Equal(RecordingConsumer.Resp("UNLINK", "b"), stream.Take());
         Assert.Equal(0, s.Server.Keyspace[0].Count);

@@ -131,7 +131,7 @@ public class InfoTests
     [Fact]
     public void ServerSectionReportsThisProcess()
     {
-        var s = new TestServer(new ServerConfig { Port = 7777, Hz = 25 });
+        var s = new TestServer("port", "7777", "hz", "25");
         string info = Info(s, "server");
         Assert.Equal("7.0.15", Field(info, "redis_version"));
         Assert.Equal("standalone", Field(info, "redis_mode"));
@@ -154,7 +154,7 @@ public class InfoTests
     [Fact]
     public void ClientsSectionReportsLimits()
     {
-        var s = new TestServer(new ServerConfig { MaxClients = 42 });
+        var s = new TestServer("maxclients", "42");
         string info = Info(s, "clients");
         Assert.Equal(42, Long(info, "maxclients"));
         Assert.Equal(0, Long(info, "cluster_connections"));
@@ -165,7 +165,7 @@ public class InfoTests
     [Fact]
     public void MemorySectionHasRealFigures()
     {
-        var s = new TestServer(new ServerConfig { Maxmemory = 1024 * 1024 * 100, MaxmemoryPolicy = "allkeys-lru" });
+        var s = new TestServer("maxmemory", "104857600", "maxmemory-policy", "allkeys-lru");
         string info = Info(s, "memory");
         long used = Long(info, "used_memory");
         Assert.True(used > 0);
@@ -293,7 +293,7 @@ public class InfoTests
         s.Run("NOSUCHCOMMAND");
         Assert.Equal("$37\r\n# Errorstats\r\nerrorstat_ERR:count=1\r\n\r\n", s.Run("INFO", "errorstats"));
 
-        var auth = new TestServer(new ServerConfig { RequirePass = "pw" });
+        var auth = new TestServer("requirepass", "pw");
         auth.Run("GET", "k");
         auth.Run("NOSUCH");
         auth.Run("AUTH", "pw");
@@ -327,11 +327,11 @@ public class InfoTests
         Assert.Matches(@"(?m)^latency_percentiles_usec_config\|resetstat:p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}\r$", info);
         Assert.DoesNotContain("latency_percentiles_usec_set", info); // RESETSTAT dropped it
 
-        var custom = new TestServer(new ServerConfig { LatencyTrackingInfoPercentiles = [0, 99.99, 100] });
+        var custom = new TestServer("latency-tracking-info-percentiles", "0 99.99 100");
         custom.Run("PING");
         Assert.Matches(@"(?m)^latency_percentiles_usec_ping:p0=\d+\.\d{3},p99\.99=\d+\.\d{3},p100=\d+\.\d{3}\r$", Info(custom, "latencystats"));
 
-        var off = new TestServer(new ServerConfig { LatencyTracking = false });
+        var off = new TestServer("latency-tracking", "no");
         off.Run("PING");
         Assert.Equal("$16\r\n# Latencystats\r\n\r\n", off.Run("INFO", "latencystats"));
     }

@@ -576,11 +576,11 @@ public class KeyCommandsTests
     {
         var s = new TestServer();
         s.Run("set", "a", "1");
-        s.Server.Config.MaxmemoryPolicy = "allkeys-lfu";
+        s.Configure("maxmemory-policy", "allkeys-lfu");
         Assert.Equal("-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n",
             s.Run("object", "idletime", "a"));
         Assert.Equal(":5\r\n", s.Run("object", "freq", "a"));
-        s.Server.Config.MaxmemoryPolicy = "volatile-lru";
+        s.Configure("maxmemory-policy", "volatile-lru");
         Assert.Equal(":0\r\n", s.Run("object", "idletime", "a"));
         // OBJECT does not count as an access.
         s.Server.Keyspace.LruClock += 42;

@@ -101,7 +101,7 @@ public class MonitorCommandsTests
     [Fact]
     public void UnixSocketClientsAndInternalClientsAreNamedLikeRedis()
     {
-        var ts = new TestServer(new Config.ServerConfig { UnixSocket = "/tmp/m.sock" });
+        var ts = new TestServer("unixsocket", "/tmp/m.sock");
         var monitor = FakeTransport.Connect(ts);
         ts.Run(monitor, "MONITOR");
         var unix = FakeTransport.Connect(ts, "/tmp/m.sock:0", unix: true);

@@ -221,7 +221,7 @@ public class ObservabilityTests
     [Fact]
     public void SlowlogRecordsNewestFirstWithArgumentsAndClient()
     {
-        var s = new TestServer(new ServerConfig { SlowlogLogSlowerThan = 0 });
+        var s = new TestServer("slowlog-log-slower-than", "0");
         s.Client.Name = "myname"u8.ToArray();
         s.Run("SET", "k", "v");
         s.Run("GET", "k");

@@ -1,4 +1,3 @@
-using Mirra.Config;
 using Mirra.Engine;
 using Mirra.Tests.Support;
 
@@ -29,12 +28,26 @@ public class ShutdownCommandsTests
     }
 
     [Fact]
-    public void SavePointsMakePlainShutdownSaveAndNosaveSkipsIt()
+    public void SavePointsMakePlainShutdownSaveWhenPersistenceExistsAndNosaveSkipsIt()
     {
-        var ts = new TestServer(new ServerConfig { Save = "3600 1" });
+        var ts = new TestServer("save", "3600 1");
+        int saves = 0;
+        string? failure = "Failed opening the temp RDB file";
+        ts.Server.Shutdown.SaveSnapshot = () => { saves++; return failure; };
         Assert.Equal("-ERR Errors trying to SHUTDOWN. Check logs.\r\n", ts.Run("SHUTDOWN"));
+        Assert.Equal(1, saves);
         Assert.False(ts.Server.Shutdown.Completed);
         Assert.Equal("", ts.Run("SHUTDOWN", "NOSAVE"));
+        Assert.Equal(1, saves);
+        Assert.True(ts.Server.Shutdown.Completed);
+    }
+
+    [Fact]
+    public void WithoutRdbSupportTheDefaultSavePointsDoNotPreventTheExit()
+    {
+        var ts = new TestServer(); // Redis's default save points
+        Assert.NotEmpty(ts.Server.Config.Save);
+        Assert.Equal("", ts.Run("SHUTDOWN"));
         Assert.True(ts.Server.Shutdown.Completed);
     }
 
@@ -52,7 +65,7 @@ public class ShutdownCommandsTests
     public void SaveHookIsUsedAndThePidFileRemoved()
     {
         var pidFile = Path.Combine(Path.GetTempPath(), $"mirra-shutdown-test-{Guid.NewGuid():N}.pid");
-        var ts = new TestServer(new ServerConfig { PidFile = pidFile });
+        var ts = new TestServer("pidfile", pidFile);
         Shutdown.CreatePidFile(ts.Server.Config, ts.Server.Log);
         Assert.Equal(Environment.ProcessId + "\n", File.ReadAllText(pidFile));
         int saves = 0;
@@ -68,7 +81,7 @@ public class ShutdownCommandsTests
     [Fact]
     public void PlainShutdownWithoutSavePointsJustExits()
     {
-        var ts = new TestServer();
+        var ts = new TestServer("save", "");
         int saves = 0;
         ts.Server.Shutdown.SaveSnapshot = () => { saves++; return null; };
         Assert.Equal("", ts.Run("SHUTDOWN"));

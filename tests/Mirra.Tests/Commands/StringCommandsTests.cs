@@ -730,7 +730,7 @@ public class StringCommandsTests
     [Fact]
     public void SetRangeAndAppendSizeLimit()
     {
-        var t = new StringHarness(new ServerConfig { ProtoMaxBulkLen = 1024 * 1024 });
+        var t = new StringHarness("proto-max-bulk-len", "1048576");
         t.Check(":1048576\r\n", "setrange", "k", "1048575", "x");
         t.Check(":1048576\r\n", "strlen", "k");
         t.Check("-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n", "setrange", "k", "1048576", "x");

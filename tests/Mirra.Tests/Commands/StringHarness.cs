@@ -17,7 +17,7 @@ sealed class StringHarness
     public readonly TestServer Ts;
     readonly PropagationCapture _capture = new();
 
-    public StringHarness(ServerConfig? config = null)
+    public StringHarness(params string[] config)
     {
         Ts = new TestServer(config);
         Ts.Server.Propagation.Consumers.Add(_capture);

@@ -141,7 +141,7 @@ public class DispatcherTests
     [Fact]
     public void RequirepassDemandsAuth()
     {
-        var s = new TestServer(new Mirra.Config.ServerConfig { RequirePass = "secret" });
+        var s = new TestServer("requirepass", "secret");
         var c = s.NewClient();
         Assert.Equal("-NOAUTH Authentication required.\r\n", s.Run(c, "GET", "k"));
         Assert.Equal("-WRONGPASS invalid username-password pair or user is disabled.\r\n", s.Run(c, "AUTH", "nope"));

@@ -150,7 +150,7 @@ public class ActiveExpiryTests
         long Removed(int effort)
         {
             var s = new TestServer();
-            s.Server.Config.ActiveExpireEffort = effort;
+            s.Configure("active-expire-effort", effort.ToString());
             AddKeys(s, 0, "k", 60_000, Now(s) + 1);
             s.AdvanceTime(10);
             UseSteppingClock(s, 1000);

@@ -14,10 +14,27 @@ public sealed class TestServer
     public Server Server { get; }
     public Client Client { get; }
 
-    public TestServer(ServerConfig? config = null)
+    /// <param name="config">Directive/value pairs applied like CONFIG SET, e.g. ("requirepass", "secret").</param>
+    public TestServer(params string[] config)
     {
-        Server = new Server(config ?? new ServerConfig(), new Log { Level = LogLevel.Nothing });
+        var registry = ConfigRegistry.CreateDefault();
+        if (config.Length > 0) registry.LoadFromString(string.Join('\n', Pairs(config).Select(p => $"{p.Name} {(p.Value.Length == 0 ? "\"\"" : p.Value)}")));
+        Server = new Server(registry, new Log { Level = Mirra.Observability.LogLevel.Nothing });
+        Server.Clock.FrozenMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // deterministic: only AdvanceTime moves it
         Client = NewClient();
+    }
+
+    /// <summary>Changes directives at run time through CONFIG SET's path (hooks included).</summary>
+    public void Configure(params string[] config)
+    {
+        var error = Server.ConfigRegistry.Set(Pairs(config).ToList());
+        if (error != null) throw new InvalidOperationException(error);
+    }
+
+    static IEnumerable<(string Name, string Value)> Pairs(string[] config)
+    {
+        if (config.Length % 2 != 0) throw new ArgumentException("directive/value pairs expected");
+        for (int i = 0; i < config.Length; i += 2) yield return (config[i], config[i + 1]);
     }
 
     public Client NewClient() => new()
@@ -39,6 +56,6 @@ public sealed class TestServer
         return reply;
     }
 
-    /// <summary>Moves the clock seen by commands (expiry tests) without sleeping.</summary>
-    public void AdvanceTime(long ms) => Server.Clock.OffsetMs += ms;
+    /// <summary>Moves the (frozen) clock seen by commands, for expiry tests, without sleeping.</summary>
+    public void AdvanceTime(long ms) => Server.Clock.FrozenMs += ms;
 }
