@@ -77,41 +77,42 @@ public static class Program
         if (error != null)
         {
             log.Warning(error);
-            log.Warning($"Failed listening on port {config.Port} (tcp), aborting.");
             return 1;
         }
-        string? pidFile = config.PidFile ?? (config.Daemonize ? "/var/run/redis.pid" : null);
-        if (pidFile != null)
-        {
-            try { File.WriteAllText(pidFile, pid + "\n"); }
-            catch (Exception ex) { log.Warning($"Failed to write PID file: {ex.Message}"); }
-        }
+        Shutdown.CreatePidFile(config, log);
 
         if (config.AlwaysShowLogo || (!Console.IsOutputRedirected && config.LogFile.Length == 0)) log.Raw(Logo.Render(server.BoundPort, pid));
         else log.Notice($"Running mode=standalone, port={server.BoundPort}.");
         log.Warning("Server initialized");
         if (config.Port != 0) log.Notice("Ready to accept connections tcp");
-        if (!string.IsNullOrEmpty(config.UnixSocket)) log.Notice("Ready to accept connections unix");
+        if (!string.IsNullOrEmpty(config.UnixSocket)) log.Notice($"The server is now ready to accept connections at {config.UnixSocket}");
 
-        var shutdown = new ManualResetEventSlim();
-        void OnSignal(PosixSignalContext c)
-        {
-            c.Cancel = true;
-            log.Raw($"{pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) Received {c.Signal} scheduling shutdown...\n");
-            shutdown.Set();
-        }
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        shutdown.Wait();
-        log.Warning("User requested shutdown...");
-        server.Stop();
-        if (pidFile != null)
-        {
-            log.Notice("Removing the pid file.");
-            try { File.Delete(pidFile); } catch { }
-        }
-        log.Warning("Mirra is now ready to exit, bye bye...");
+        // SHUTDOWN and the signals end the process the same way: Shutdown.Run on the executor, then exit(0).
+        server.Shutdown.ExitProcess = Environment.Exit;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, server));
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, server));
+        Thread.Sleep(Timeout.Infinite);
         return 0;
+    }
+
+    /// <summary>
+    /// Redis's sigShutdownHandler: the shutdown runs on the executor with shutdown-on-sigterm/-sigint's flags;
+    /// a second SIGINT while it is pending exits at once.
+    /// </summary>
+    static void OnSignal(PosixSignalContext context, Engine.Server server)
+    {
+        context.Cancel = true;
+        var log = server.Log;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        bool sigint = context.Signal == PosixSignal.SIGINT;
+        if (server.Shutdown.SignalPending && sigint)
+        {
+            log.Raw($"{Environment.ProcessId}:signal-handler ({now}) You insist... exiting now.\n");
+            Environment.Exit(1);
+        }
+        server.Shutdown.SignalPending = true;
+        log.Raw($"{Environment.ProcessId}:signal-handler ({now}) Received {(sigint ? "SIGINT" : "SIGTERM")} scheduling shutdown...\n");
+        server.Executor.Post(() => server.Shutdown.Run(sigint ? server.Config.ShutdownOnSigint : server.Config.ShutdownOnSigterm));
     }
 
     const string Usage = """

@@ -19,5 +19,9 @@ public static class CommandRegistry
         ExpireCommands.Register(table);
         ServerKeyspaceCommands.Register(table);
         HashCommands.Register(table);
+        ClientCommands.Register(table);
+        CommandCommands.Register(table);
+        MonitorCommands.Register(table);
+        ShutdownCommands.Register(table);
     }
 }

@@ -276,6 +276,8 @@ public sealed class ConfigRegistry
             var d = Find(name);
             if (d == null) throw ConfigFileException.AtLine(linenum, line, "Bad directive or wrong number of arguments");
             if (!d.IsMultiArg && argc != 2) throw ConfigFileException.AtLine(linenum, line, "wrong number of arguments");
+            // Like Redis 7.0, a multi-argument directive given one quoted argument (--bind "127.0.0.1 ::1") is split on spaces.
+            if (d.IsMultiArg && argc == 2 && rest[0].Length > 0) rest = ConfigText.SplitSpaces(rest[0]);
             ctx.Dir = (string)_values[_byName["dir"].Index];
             var err = d.Parse(d, rest, _values[d.Index], ctx, out var v);
             if (err != null) throw ConfigFileException.AtLine(linenum, line, err);

@@ -48,6 +48,18 @@ public sealed class CommandSpec
     public string Since { get; init; } = "1.0.0";
     public string Summary { get; init; } = "";
     public string Complexity { get; init; } = "O(1)";
+    /// <summary>
+    /// Redis's explicit ACL categories of the command, space separated without '@' ("keyspace dangerous").
+    /// Null: derived from the group (string → @string...). Flag-implied ones (@write, @fast...) are always added.
+    /// </summary>
+    public string? Acl { get; init; }
+    /// <summary>Redis's command tips, space separated ("nondeterministic_output request_policy:all_shards").</summary>
+    public string? Tips { get; init; }
+    /// <summary>
+    /// Redis's key specs in <see cref="KeySpec.Parse"/> notation ("RO access", "RW access delete"...).
+    /// Null: one spec made of first/last/step with flags inferred from the command flags.
+    /// </summary>
+    public string? KeySpecs { get; init; }
     public CommandSpec? Parent { get; internal set; }
     public Dictionary<string, CommandSpec>? Subcommands { get; private set; }
 
@@ -86,24 +98,56 @@ public sealed class CommandSpec
         return this;
     }
 
-    /// <summary>The ACL categories Redis derives from flags and group (COMMAND INFO, ACL CAT).</summary>
+    /// <summary>Redis's ACL categories, in Redis's order (the order ACL CAT lists them and COMMAND INFO reports them).</summary>
+    public static readonly string[] AclCategoryNames =
+    {
+        "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
+        "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
+    };
+
+    /// <summary>
+    /// The ACL categories of the command (COMMAND INFO, ACL CAT): the explicit ones (<see cref="Acl"/>, or those the
+    /// group implies) plus those Redis derives from the flags (setImplicitACLCategories), in Redis's category order.
+    /// </summary>
     public IEnumerable<string> AclCategories()
     {
-        if (Has(CommandFlags.Write)) yield return "@write";
-        if (Has(CommandFlags.ReadOnly) && Group != "scripting") yield return "@read";
-        if (Has(CommandFlags.Admin)) { yield return "@admin"; yield return "@dangerous"; }
-        if (Has(CommandFlags.PubSub)) yield return "@pubsub";
-        if (Has(CommandFlags.Fast)) yield return "@fast"; else yield return "@slow";
-        if (Has(CommandFlags.Blocking)) yield return "@blocking";
-        string? group = Group switch
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        if (Acl != null)
         {
-            "string" => "@string", "hash" => "@hash", "list" => "@list", "set" => "@set",
-            "sorted-set" => "@sortedset", "generic" => "@keyspace", "connection" => "@connection",
-            "transactions" => "@transaction", "hyperloglog" => "@hyperloglog", "bitmap" => "@bitmap",
-            "scripting" => "@scripting", "geo" => "@geo", "stream" => "@stream", _ => null,
-        };
-        if (group != null) yield return group;
+            foreach (var c in Acl.Split(' ', StringSplitOptions.RemoveEmptyEntries)) set.Add(c.TrimStart('@'));
+        }
+        else
+        {
+            string? group = Group switch
+            {
+                "string" => "string", "hash" => "hash", "list" => "list", "set" => "set",
+                "sorted-set" => "sortedset", "generic" => "keyspace", "connection" => "connection",
+                "transactions" => "transaction", "hyperloglog" => "hyperloglog", "bitmap" => "bitmap",
+                "scripting" => "scripting", "geo" => "geo", "stream" => "stream", "pubsub" => "pubsub", _ => null,
+            };
+            if (group != null) set.Add(group);
+        }
+        if (Has(CommandFlags.Write)) set.Add("write");
+        if (Has(CommandFlags.ReadOnly) && !set.Contains("scripting")) set.Add("read");
+        if (Has(CommandFlags.Admin)) { set.Add("admin"); set.Add("dangerous"); }
+        if (Has(CommandFlags.PubSub)) set.Add("pubsub");
+        if (Has(CommandFlags.Fast)) set.Add("fast");
+        if (Has(CommandFlags.Blocking)) set.Add("blocking");
+        if (!set.Contains("fast")) set.Add("slow");
+        foreach (var name in AclCategoryNames)
+            if (set.Contains(name)) yield return "@" + name;
     }
+
+    KeySpec[]? _keySpecs;
+
+    /// <summary>The key specs (COMMAND INFO, COMMAND GETKEYS): declared, or derived from first/last/step.</summary>
+    public KeySpec[] GetKeySpecs() => _keySpecs ??=
+        KeySpecs != null ? KeySpec.Parse(KeySpecs, FirstKey, LastKey, KeyStep)
+        : FirstKey > 0 ? [KeySpec.FromPositions(Flags, FirstKey, LastKey, KeyStep)]
+        : [];
+
+    /// <summary>True when some key spec names real keys (Redis's doesCommandHaveKeys).</summary>
+    public bool HasKeys => Array.Exists(GetKeySpecs(), s => !s.Has("not_key"));
 
     public static IEnumerable<string> FlagNames(CommandFlags flags)
     {

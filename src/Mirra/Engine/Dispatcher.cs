@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Mirra.Networking;
 using Mirra.Storage;
 
 namespace Mirra.Engine;
@@ -31,13 +32,13 @@ public sealed class Dispatcher
         var executor = _server.Executor;
         int budget = FairnessBudget;
         var batch = client.CurrentBatch;
-        while (batch != null && budget > 0 && !client.IsPaused && !client.Closed)
+        while (batch != null && budget > 0 && !client.IsPaused && !client.Closed && !client.Is(ClientFlags.CloseAfterReply))
         {
-            while (batch.Next < batch.CommandCount && budget > 0 && !client.IsPaused && !client.Closed)
+            while (batch.Next < batch.CommandCount && budget > 0 && !client.IsPaused && !client.Closed && !client.Is(ClientFlags.CloseAfterReply))
             {
                 int i = batch.Next++;
                 _ctx.SetArgs(batch.Buffer, batch.Args, batch.CommandStarts[i], batch.ArgCountOf(i));
-                Execute(client);
+                if (!Execute(client, canPostpone: true)) batch.Next--; // postponed (CLIENT PAUSE): runs again on resume
                 budget--;
             }
             if (batch.Next < batch.CommandCount) break;
@@ -51,6 +52,8 @@ public sealed class Dispatcher
             client.FinishBatch();
             batch = client.CurrentBatch;
         }
+        // Like Redis, nothing more is read from a client that is to be closed (QUIT, CLIENT KILL of itself).
+        if (client.Is(ClientFlags.CloseAfterReply) && client.CurrentBatch != null) client.DiscardInbox();
         if (client.PeerClosed && client.CurrentBatch == null)
         {
             _server.Clients.OnDisconnected(client);
@@ -60,14 +63,15 @@ public sealed class Dispatcher
         client.FinishRun(executor);
     }
 
-    /// <summary>Runs one command for an internal caller (replication link, AOF loading, tests).</summary>
+    /// <summary>Runs one command for an internal caller (replication link, AOF loading, tests): never postponed by CLIENT PAUSE.</summary>
     public void ExecuteArgv(Client client, byte[][] argv)
     {
         _ctx.SetArgs(argv);
-        Execute(client);
+        Execute(client, canPostpone: false);
     }
 
-    void Execute(Client client)
+    /// <summary>Processes one command; false when CLIENT PAUSE postponed it (it must run again later).</summary>
+    bool Execute(Client client, bool canPostpone)
     {
         var ctx = _ctx;
         var server = _server;
@@ -75,55 +79,82 @@ public sealed class Dispatcher
         ctx.Client = client;
         ctx.Reply = client.Reply;
         ctx.Failed = false;
-        client.LastInteractionMs = server.Keyspace.NowMs;
-        if (ctx.ArgCount == 0) return;
+        if (ctx.ArgCount == 0) return true;
+        int replyMark = client.Reply.Length;
+        if (!Process(ctx, client, canPostpone)) return false;
 
+        // CLIENT REPLY OFF|SKIP: what this command wrote is dropped (errors too); SKIP lasts one command.
+        if (client.ReplyMode is ReplyMode.Off or ReplyMode.Skip) client.Reply.Truncate(replyMark);
+        if (client.ReplyMode == ReplyMode.Skip) client.ReplyMode = ReplyMode.On;
+        else if (client.ReplyMode == ReplyMode.SkipNext) client.ReplyMode = ReplyMode.Skip;
+        return true;
+    }
+
+    bool Process(CommandContext ctx, Client client, bool canPostpone)
+    {
+        var server = _server;
+        client.LastInteractionMs = server.Keyspace.NowMs;
         var command = server.Commands.Find(ctx.Arg(0));
         if (command == null)
         {
+            client.LastCommand = "NULL";
             Reject(ctx, null, UnknownCommand(ctx));
-            return;
+            return true;
         }
         if (command.Subcommands != null && ctx.ArgCount >= 2)
         {
             var sub = command.Subcommands.GetValueOrDefault(Encoding.UTF8.GetString(ctx.Arg(1)));
             if (sub == null)
             {
+                client.LastCommand = "NULL";
                 Reject(ctx, command, $"ERR unknown subcommand '{Truncate(ctx.Arg(1), 128)}'. Try {command.Name.ToUpperInvariant()} HELP.");
-                return;
+                return true;
             }
             command = sub;
         }
         ctx.Command = command;
+        client.LastCommand = command.FullName;
         if ((command.Arity > 0 && ctx.ArgCount != command.Arity) || ctx.ArgCount < -command.Arity)
         {
             Reject(ctx, command, Errors.WrongArgs(command.FullName));
-            return;
+            return true;
         }
         if (command.Has(CommandFlags.Protected) && !ProtectedAllowed(client, command))
         {
             bool debug = command.Name != "module";
             Reject(ctx, command, $"ERR {(debug ? "DEBUG" : "MODULE")} command not allowed. If the {(debug ? "enable-debug-command" : "enable-module-command")} option is set to \"local\", " +
                 "you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
-            return;
+            return true;
         }
         if (!client.Authenticated && !command.Has(CommandFlags.NoAuth) && server.AuthRequired)
         {
             Reject(ctx, command, Errors.NoAuth);
-            return;
+            return true;
         }
         foreach (var guard in Guards)
-            if (!guard(ctx)) { command.RejectedCalls++; return; }
+            if (!guard(ctx)) { command.RejectedCalls++; return true; }
+
+        // Replicas (and monitors, which Redis flags as replicas) must not touch the keyspace: they are never paused.
+        var clients = server.Clients;
+        if (client.Is(ClientFlags.Replica) && command.Has(CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate))
+        {
+            Reject(ctx, command, "ERR Replica can't interact with the keyspace");
+            return true;
+        }
+        if (canPostpone && clients.PauseType != PauseType.None && clients.MustPostpone(client, command))
+        {
+            clients.Postpone(client);
+            return false;
+        }
 
         Call(ctx, client, command);
+        return true;
     }
 
     /// <summary>Runs an accepted command (also used by EXEC for queued commands).</summary>
     public void Call(CommandContext ctx, Client client, CommandSpec command)
     {
         var server = _server;
-        if (client.ReplyMode == ReplyMode.SkipNext) client.ReplyMode = ReplyMode.Skip;
-        int replyMark = client.Reply.Length;
         long dirtyBefore = server.Dirty;
         server.Propagation.BeginCommand();
         long start = Stopwatch.GetTimestamp();
@@ -136,7 +167,6 @@ public sealed class Dispatcher
         if (server.Config.LatencyTracking) (command.Latency ??= new()).RecordMicros(micros);
         if (ctx.Failed) command.FailedCalls++;
         server.Stats.TotalCommandsProcessed++;
-        client.LastCommand = command.FullName;
 
         if (server.Dirty != dirtyBefore && !server.Propagation.ExplicitEffects && server.Propagation.Active)
             server.Propagation.Add(client.Db.Index, ctx.CopyArgs());
@@ -145,11 +175,8 @@ public sealed class Dispatcher
         if (!command.Has(CommandFlags.SkipSlowlog)) server.SlowLog.Record(ctx, micros);
         server.Latency.Observe(command.Has(CommandFlags.Fast) ? "fast-command" : "command", micros / 1000);
 
-        if (client.ReplyMode != ReplyMode.On)
-        {
-            client.Reply.Truncate(replyMark);
-            if (client.ReplyMode == ReplyMode.Skip) client.ReplyMode = ReplyMode.On;
-        }
+        if (server.Clients.Monitors.Count > 0 && !command.Has(CommandFlags.SkipMonitor | CommandFlags.Admin))
+            Mirra.Commands.MonitorCommands.Feed(ctx);
         server.AfterCommand?.Invoke(ctx);
     }
 
@@ -162,7 +189,7 @@ public sealed class Dispatcher
         var t = client.Transport;
         if (t == null || t.IsUnixSocket) return true;
         string addr = t.RemoteAddress;
-        return addr.StartsWith("127.0.0.1:", StringComparison.Ordinal) || addr.StartsWith("::1:", StringComparison.Ordinal);
+        return addr.StartsWith("127.0.0.1:", StringComparison.Ordinal) || addr.StartsWith("[::1]:", StringComparison.Ordinal);
     }
 
     void Reject(CommandContext ctx, CommandSpec? command, string error)

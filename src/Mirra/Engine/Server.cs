@@ -30,6 +30,8 @@ public sealed class Server
     public LatencyMonitor Latency { get; } = new();
     public Clock Clock { get; } = new();
     public ClientRegistry Clients { get; }
+    /// <summary>The orderly exit shared by SHUTDOWN and SIGTERM/SIGINT.</summary>
+    public Shutdown Shutdown { get; }
     public Dispatcher Dispatcher { get; }
     public Random Random { get; } = new();
     public MemoryStats Memory { get; }
@@ -68,6 +70,7 @@ public sealed class Server
         Log = log;
         Keyspace = new Keyspace(config.Databases);
         Clients = new ClientRegistry(this);
+        Shutdown = new Shutdown(this);
         Dispatcher = new Dispatcher(this);
         Executor.RunClient = Dispatcher.RunClient;
         Executor.OnError = ex => Log.Warning("Unexpected error while running a command: " + ex);
@@ -75,6 +78,7 @@ public sealed class Server
         SlowLog.MaxLength = (int)Math.Min(int.MaxValue, config.SlowlogMaxLen);
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
         ActiveExpiry = new ActiveExpiry(this);
+        ActiveExpiry.IsPaused = () => Clients.ClientsPaused;
         Commands_Register();
         Memory = new MemoryStats(this); // last: used_memory_startup is what an empty server needs
     }
@@ -92,8 +96,10 @@ public sealed class Server
     public string? Start()
     {
         _listener = new Listener(this);
-        string? error = _listener.BindTcp(Config.Bind, Config.Port, Config.TcpBacklog) ?? _listener.BindUnix(Config.UnixSocket ?? "");
-        if (error != null) return error;
+        string? error = _listener.BindTcp(Config.Bind, Config.Port, Config.TcpBacklog)
+            ?? _listener.BindUnix(Config.UnixSocket ?? "", Config.UnixSocketPerm, Config.TcpBacklog);
+        if (error == null && !_listener.ListensAnywhere) error = "Configured to not listen anywhere, exiting.";
+        if (error != null) { _listener.Dispose(); return error; }
         Cron.Start(this); // timers are executor state: add them before the executor runs
         Executor.Start();
         _listener.Start();

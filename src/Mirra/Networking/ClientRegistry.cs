@@ -1,11 +1,19 @@
+using System.Net;
 using System.Text;
 using Mirra.Engine;
 
 namespace Mirra.Networking;
 
+/// <summary>CLIENT PAUSE modes (Redis's pause types, ordered: a stronger pause wins).</summary>
+public enum PauseType { None = 0, Write = 1, All = 2 }
+
+/// <summary>Redis's client types (CLIENT LIST TYPE, CLIENT KILL TYPE, output buffer limit classes).</summary>
+public enum ClientType { Normal, Replica, PubSub, Master }
+
 /// <summary>
-/// The connected clients (executor thread only): registration with maxclients and protected-mode
-/// checks, disconnection, and the CLIENT LIST description of each client.
+/// The connected clients (executor thread only): admission (maxclients, protected mode), the idle
+/// timeout, disconnection, CLIENT PAUSE state, the MONITOR clients, and the CLIENT LIST
+/// description of each client.
 /// </summary>
 public sealed class ClientRegistry
 {
@@ -15,7 +23,20 @@ public sealed class ClientRegistry
     /// <summary>Called when a client goes away (pub/sub, blocking and replication clean-up hook in here).</summary>
     public event Action<Client>? Disconnected;
 
-    public ClientRegistry(Server server) => _server = server;
+    /// <summary>
+    /// CLIENT UNBLOCK: set by the blocking commands. Given the client and whether to unblock it with an
+    /// error (else as a timeout), returns true when it was blocked and is now unblocked.
+    /// </summary>
+    public Func<Client, bool, bool>? UnblockHandler;
+
+    /// <summary>Clients in MONITOR mode, in the order they asked (Redis's server.monitors).</summary>
+    public readonly List<Client> Monitors = new();
+
+    public ClientRegistry(Server server)
+    {
+        _server = server;
+        server.CronJobs.Add(CloseIdleClients);
+    }
 
     public int Count => _clients.Count;
     public IEnumerable<Client> All => _clients.Values;
@@ -29,23 +50,42 @@ public sealed class ClientRegistry
         client.Db = server.Keyspace[0];
         client.CreatedAtMs = client.LastInteractionMs = server.Clock.NowMs();
         client.Authenticated = !server.AuthRequired;
-        server.Stats.TotalConnectionsReceived++;
 
-        if (_clients.Count + 1 > server.Config.MaxClients)
+        // Redis counts the clients already connected: the N+1th of maxclients N is refused.
+        if (_clients.Count >= server.Config.MaxClients)
         {
             server.Stats.RejectedConnections++;
             Refuse(client, "-ERR max number of clients reached\r\n");
             return;
         }
-        if (server.Config.ProtectedMode && !server.AuthRequired && !connection.IsUnixSocket &&
-            connection.RemoteIp is { } ip && !System.Net.IPAddress.IsLoopback(ip))
+        // Redis 7.0: with protected mode on and no password for the default user, only loopback
+        // and unix socket clients are served, whatever `bind` says.
+        if (server.Config.ProtectedMode && !server.AuthRequired && !connection.IsUnixSocket && !IsLoopback(connection.RemoteIp))
         {
             server.Stats.RejectedConnections++;
-            server.Log.Verbose($"Denied connection from {connection.RemoteAddress}: protected mode is on and no password is set");
             Refuse(client, ProtectedModeMessage);
             return;
         }
+        server.Stats.TotalConnectionsReceived++;
+        if (server.Log.Enabled(Observability.LogLevel.Verbose))
+            server.Log.Verbose(connection.IsUnixSocket ? $"Accepted connection to {server.Config.UnixSocket}" : $"Accepted {connection.RemoteAddressForLog}");
         _clients[client.Id] = client;
+    }
+
+    /// <summary>Adds a client that has no network admission (an internal client, a test client).</summary>
+    public void Attach(Client client)
+    {
+        client.Db ??= _server.Keyspace[0];
+        if (client.CreatedAtMs == 0) client.CreatedAtMs = _server.Clock.NowMs();
+        if (client.LastInteractionMs == 0) client.LastInteractionMs = client.CreatedAtMs;
+        _clients[client.Id] = client;
+    }
+
+    static bool IsLoopback(IPAddress? ip)
+    {
+        if (ip == null) return true;
+        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+        return IPAddress.IsLoopback(ip);
     }
 
     static void Refuse(Client client, string reply)
@@ -56,39 +96,50 @@ public sealed class ClientRegistry
         client.Flush();
     }
 
-    /// <summary>Redis 7.0's protected-mode refusal, sent to non-loopback clients when no password is set.</summary>
+    /// <summary>Redis 7.0's protected-mode refusal (its typo "Setup a an" included), sent to non-loopback clients when no password is set.</summary>
     public const string ProtectedModeMessage =
         "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
         "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
         "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
         "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
         "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
-        "4) Set up an authentication password for the default user. " +
+        "4) Setup a an authentication password for the default user. " +
         "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
     /// <summary>The peer closed (or the reader stopped): disconnect once the commands it sent have run.</summary>
     public void OnPeerClosed(Client client)
     {
+        if (!client.Closed && _clients.ContainsKey(client.Id) && _server.Log.Enabled(Observability.LogLevel.Verbose))
+            _server.Log.Verbose("Client closed connection " + Describe(client));
         if (client.PendingBatches > 0 && !client.IsPaused && !client.Closed) client.PeerClosed = true;
         else OnDisconnected(client);
     }
 
+    /// <summary>The connection ends: what the last commands replied goes out, then the client is freed.</summary>
     public void OnDisconnected(Client client)
     {
         client.Flush(); // whatever the last commands replied (a protocol error) goes out before the close
         client.Transport?.Close();
-        if (!_clients.Remove(client.Id) && client.Closed) { client.DiscardInbox(); return; }
-        client.Closed = true;
-        client.DiscardInbox();
-        Disconnected?.Invoke(client);
-        client.Reply.Release();
+        Free(client);
     }
 
-    /// <summary>Closes a client now (CLIENT KILL, timeout, limits).</summary>
+    /// <summary>Closes a client now, dropping its pending output (CLIENT KILL, timeout, limits).</summary>
     public void Kill(Client client)
     {
-        client.Closed = true;
         client.Transport?.Close();
+        Free(client);
+    }
+
+    void Free(Client client)
+    {
+        bool registered = _clients.Remove(client.Id);
+        client.Closed = true;
+        client.DiscardInbox();
+        if (!registered) return;
+        Monitors.Remove(client);
+        if (_postponed.Remove(client)) client.IsPaused = false;
+        Disconnected?.Invoke(client);
+        client.Reply.Release();
     }
 
     public void CloseForQueryBufferLimit(Client client, int length)
@@ -98,13 +149,145 @@ public sealed class ClientRegistry
         Kill(client);
     }
 
-    /// <summary>One CLIENT LIST line, with Redis 7.0's fields in Redis's order.</summary>
-    public string Describe(Client c)
+    // ---- Idle timeout (Redis's clientsCronHandleTimeout) ----
+
+    void CloseIdleClients()
+    {
+        int timeout = _server.Config.Timeout;
+        if (timeout <= 0 || _clients.Count == 0) return;
+        long nowSec = _server.Clock.NowMs() / 1000;
+        List<Client>? idle = null;
+        foreach (var c in _clients.Values)
+        {
+            // Replicas and monitors, masters, blocked (and paused) clients and subscribers never time out.
+            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
+            if (c.Transport == null) continue;
+            if (nowSec - c.LastInteractionMs / 1000 > timeout) (idle ??= new()).Add(c);
+        }
+        if (idle == null) return;
+        foreach (var c in idle)
+        {
+            _server.Log.Verbose("Closing idle client");
+            Kill(c);
+        }
+    }
+
+    // ---- CLIENT PAUSE ----
+
+    readonly List<Client> _postponed = new();
+    TimerQueue.TimerEntry? _pauseTimer;
+
+    public PauseType PauseType { get; private set; }
+    /// <summary>Clients waiting for the end of a CLIENT PAUSE (Redis counts them apart from blocked_clients).</summary>
+    public int PostponedCount => _postponed.Count;
+    /// <summary>When the current pause ends (Unix ms).</summary>
+    public long PauseEndMs { get; private set; }
+
+    /// <summary>True while clients are paused: Redis also stops expiring and evicting keys then.</summary>
+    public bool ClientsPaused => !CheckPauseEnd();
+
+    /// <summary>CLIENT PAUSE: a stronger mode and a later end win over the current pause (Redis's pauseClients).</summary>
+    public void Pause(PauseType type, long endMs)
+    {
+        if (type > PauseType) PauseType = type;
+        if (endMs > PauseEndMs) PauseEndMs = endMs;
+        if (_pauseTimer == null)
+        {
+            long delay = Math.Clamp(PauseEndMs - _server.Clock.NowMs(), 0, int.MaxValue);
+            _pauseTimer = _server.Executor.Timers.Add((int)delay, () =>
+            {
+                if (!CheckPauseEnd()) return (int)Math.Clamp(PauseEndMs - _server.Clock.NowMs(), 1, int.MaxValue);
+                return -1;
+            });
+        }
+    }
+
+    /// <summary>Ends the pause when its time has come; true when no pause is left.</summary>
+    bool CheckPauseEnd()
+    {
+        if (PauseType == PauseType.None) return true;
+        if (_server.Clock.NowMs() < PauseEndMs) return false;
+        Unpause();
+        return true;
+    }
+
+    /// <summary>CLIENT UNPAUSE (or the pause timed out): postponed clients run again, in the order they were stopped.</summary>
+    public void Unpause()
+    {
+        PauseType = PauseType.None;
+        PauseEndMs = 0;
+        if (_pauseTimer != null) { _pauseTimer.Cancelled = true; _pauseTimer = null; }
+        if (_postponed.Count == 0) return;
+        var resumed = _postponed.ToArray();
+        _postponed.Clear();
+        foreach (var c in resumed)
+        {
+            c.Flags &= ~ClientFlags.Blocked;
+            if (!c.Closed) c.Resume(_server.Executor);
+        }
+    }
+
+    /// <summary>
+    /// True when this command must wait for the end of the pause: every command with PAUSE ALL, and with
+    /// PAUSE WRITE those that may write or replicate (write commands, PUBLISH, EVAL, PFCOUNT...).
+    /// Replicas and monitors are never paused.
+    /// </summary>
+    public bool MustPostpone(Client client, CommandSpec command)
+    {
+        if (CheckPauseEnd()) return false;
+        if (client.Is(ClientFlags.Replica) || client.Is(ClientFlags.Master)) return false;
+        return PauseType == PauseType.All || command.Has(CommandFlags.Write | CommandFlags.MayReplicate);
+    }
+
+    /// <summary>Stops a client until the pause ends (Redis's BLOCKED_POSTPONE: it shows the 'b' flag meanwhile).</summary>
+    public void Postpone(Client client)
+    {
+        client.IsPaused = true;
+        client.Flags |= ClientFlags.Blocked;
+        _postponed.Add(client);
+    }
+
+    // ---- Types and descriptions ----
+
+    public static ClientType TypeOf(Client c)
+    {
+        if (c.Is(ClientFlags.Master)) return ClientType.Master;
+        if (c.Is(ClientFlags.Replica) && !c.Is(ClientFlags.Monitor)) return ClientType.Replica;
+        if (c.Is(ClientFlags.PubSub)) return ClientType.PubSub;
+        return ClientType.Normal;
+    }
+
+    /// <summary>Redis's getClientTypeByName: normal, slave/replica, pubsub, master (any case).</summary>
+    public static ClientType? TypeByName(string name) => name.ToLowerInvariant() switch
+    {
+        "normal" => ClientType.Normal,
+        "slave" or "replica" => ClientType.Replica,
+        "pubsub" => ClientType.PubSub,
+        "master" => ClientType.Master,
+        _ => null,
+    };
+
+    /// <summary>The client's address as CLIENT LIST's addr and CLIENT KILL ADDR know it (ip:port, [ipv6]:port, /path:0).</summary>
+    public static string PeerId(Client c) => c.Transport?.RemoteAddress ?? "";
+    public static string SockName(Client c) => c.Transport?.LocalAddress ?? "";
+
+    const int ReplyChunk = 16 * 1024;
+    const int ReadBufferSize = 16 * 1024;
+
+    /// <summary>
+    /// One CLIENT LIST line, with Redis 7.0's fields in Redis's order. <paramref name="argvMem"/> is the size
+    /// of the arguments of the command being run and <paramref name="runningQueryBytes"/> its size as received
+    /// (Redis's argv-mem and its share of qbuf, non-zero only for the client running the command).
+    /// Memory fields are Mirra's own buffers: qbuf/qbuf-free the read buffer, rbs/rbp the reply buffer,
+    /// obl/oll/omem what waits to be sent (the first 16 KB count as the reply buffer, the rest as list).
+    /// </summary>
+    public string Describe(Client c, int argvMem = 0, int runningQueryBytes = 0)
     {
         var t = c.Transport;
         long now = _server.Clock.NowMs();
-        var flags = new StringBuilder();
+        var flags = new StringBuilder(8);
         if (c.Is(ClientFlags.Replica)) flags.Append(c.Is(ClientFlags.Monitor) ? 'O' : 'S');
+        else if (c.Is(ClientFlags.Monitor)) flags.Append('O');
         if (c.Is(ClientFlags.Master)) flags.Append('M');
         if (c.Is(ClientFlags.PubSub)) flags.Append('P');
         if (c.Is(ClientFlags.Multi)) flags.Append('x');
@@ -113,18 +296,50 @@ public sealed class ClientRegistry
         if (c.Is(ClientFlags.CloseAfterReply)) flags.Append('c');
         if (c.Is(ClientFlags.Unblocked)) flags.Append('u');
         if (c.Is(ClientFlags.CloseAsap)) flags.Append('A');
+        if (t != null && t.IsUnixSocket) flags.Append('U');
         if (c.Is(ClientFlags.ReadOnly)) flags.Append('r');
         if (c.Is(ClientFlags.NoEvict)) flags.Append('e');
-        if (c.Is(ClientFlags.NoTouch)) flags.Append('T');
-        if (c.Is(ClientFlags.Monitor) && !c.Is(ClientFlags.Replica)) flags.Append('O');
         if (flags.Length == 0) flags.Append('N');
-        long omem = t?.PendingOutputBytes(c) ?? 0;
-        int qbuf = t?.QueryBufferLength ?? 0;
-        return $"id={c.Id} addr={t?.RemoteAddress ?? ""} laddr={t?.LocalAddress ?? ""} fd={t?.Fd ?? -1} " +
-               $"name={(c.Name == null ? "" : Encoding.UTF8.GetString(c.Name))} age={(now - c.CreatedAtMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} " +
-               $"flags={flags} db={c.Db.Index} sub={c.Subscriptions} psub={c.PatternSubscriptions} ssub=0 multi={c.MultiCount} " +
-               $"qbuf={qbuf} qbuf-free={Math.Max(0, 16384 - qbuf)} argv-mem=0 multi-mem=0 rbs={c.Reply.RawBuffer.Length} rbp={c.Reply.Length} " +
-               $"obl={Math.Min(omem, 16384)} oll={(omem > 16384 ? 1 : 0)} omem={omem} tot-mem={omem + c.Reply.RawBuffer.Length + qbuf + 1024} " +
-               $"events=r cmd={c.LastCommand} user={c.User} redir=-1 resp={c.Protocol}";
+
+        long pending = t?.PendingOutputBytes(c) ?? 0;
+        long inFlight = pending - c.Reply.Length;
+        long obl = Math.Min(pending, ReplyChunk);
+        long omem = pending - obl;
+        long oll = (omem + ReplyChunk - 1) / ReplyChunk;
+        // The running command is still in Redis's query buffer while it runs.
+        int qbuf = (t?.QueryBufferLength ?? 0) + runningQueryBytes;
+        int qbufFree = t != null ? Math.Max(0, ReadBufferSize - qbuf) : 0;
+        int rbs = c.Reply.RawBuffer.Length;
+        long totMem = qbuf + qbufFree + argvMem + rbs + omem + 1024;
+        var sb = new StringBuilder(300);
+        sb.Append("id=").Append(c.Id)
+          .Append(" addr=").Append(PeerId(c))
+          .Append(" laddr=").Append(SockName(c))
+          .Append(" fd=").Append(t?.Fd ?? -1)
+          .Append(" name=").Append(c.Name == null ? "" : Encoding.UTF8.GetString(c.Name))
+          .Append(" age=").Append(now / 1000 - c.CreatedAtMs / 1000)
+          .Append(" idle=").Append(now / 1000 - c.LastInteractionMs / 1000)
+          .Append(" flags=").Append(flags)
+          .Append(" db=").Append(c.Db.Index)
+          .Append(" sub=").Append(c.Subscriptions)
+          .Append(" psub=").Append(c.PatternSubscriptions)
+          .Append(" ssub=0")
+          .Append(" multi=").Append(c.MultiCount)
+          .Append(" qbuf=").Append(qbuf)
+          .Append(" qbuf-free=").Append(qbufFree)
+          .Append(" argv-mem=").Append(argvMem)
+          .Append(" multi-mem=0")
+          .Append(" rbs=").Append(rbs)
+          .Append(" rbp=").Append(c.Reply.Length)
+          .Append(" obl=").Append(obl)
+          .Append(" oll=").Append(oll)
+          .Append(" omem=").Append(omem)
+          .Append(" tot-mem=").Append(totMem)
+          .Append(" events=").Append(inFlight > 0 ? "rw" : "r")
+          .Append(" cmd=").Append(c.LastCommand)
+          .Append(" user=").Append(c.User)
+          .Append(" redir=-1")
+          .Append(" resp=").Append(c.Protocol);
+        return sb.ToString();
     }
 }

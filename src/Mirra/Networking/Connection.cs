@@ -47,12 +47,19 @@ public sealed class Connection : IClientTransport
         client.Transport = this;
     }
 
+    /// <summary>Redis's peer id: "ip:port", "[ipv6]:port", or "path:0" for the unix socket.</summary>
     static string FormatEndPoint(EndPoint? ep, string unixPath) => ep switch
     {
-        IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
+        IPEndPoint ip when Unmapped(ip.Address) is var a && a.AddressFamily == AddressFamily.InterNetworkV6 => $"[{a}]:{ip.Port}",
+        IPEndPoint ip => $"{Unmapped(ip.Address)}:{ip.Port}",
         UnixDomainSocketEndPoint => unixPath + ":0",
         _ => "?:0",
     };
+
+    static IPAddress Unmapped(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
+
+    /// <summary>The peer as Redis's "Accepted ..." log line writes it (no brackets around IPv6).</summary>
+    public string RemoteAddressForLog => _socket.RemoteEndPoint is IPEndPoint ip ? $"{Unmapped(ip.Address)}:{ip.Port}" : RemoteAddress;
 
     public IPAddress? RemoteIp => (_socket.RemoteEndPoint as IPEndPoint)?.Address;
 

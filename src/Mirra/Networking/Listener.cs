@@ -13,7 +13,12 @@ public sealed class Listener : IDisposable
 
     public Listener(Server server) => _server = server;
 
-    /// <summary>Binds like Redis: each address of `bind`; a leading '-' makes an address optional.</summary>
+    /// <summary>
+    /// Binds like Redis 7.0 (at start, and through <see cref="RebindTcp"/>): one socket per `bind` address ("*" any IPv4, "::*" any IPv6, an address
+    /// with ':' is IPv6, a name is resolved); IPv6 sockets are IPv6-only so "127.0.0.1 ::1" can share the
+    /// port. Each failure logs Redis's warning; a leading '-' makes an address that is not available
+    /// optional, and an unsupported address family is skipped. Returns the fatal error or null.
+    /// </summary>
     public string? BindTcp(IReadOnlyList<string> addresses, int port, int backlog)
     {
         var bound = new List<Socket>();
@@ -49,55 +54,109 @@ public sealed class Listener : IDisposable
         {
             bool optional = raw.StartsWith('-');
             string address = optional ? raw[1..] : raw;
-            IPAddress ip = address switch
+            bool v6 = address.Contains(':');
+            var family = v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+            IPAddress? ip = address switch
             {
                 "*" => IPAddress.Any,
                 "::*" => IPAddress.IPv6Any,
-                _ => IPAddress.TryParse(address, out var parsed) ? parsed : IPAddress.None,
+                _ => IPAddress.TryParse(address, out var parsed) && parsed.AddressFamily == family ? parsed : Resolve(address, family),
             };
-            if (ip == IPAddress.None)
+            if (ip == null)
             {
-                if (optional) continue;
-                return $"Failed listening on port {port} (tcp), aborting. Invalid bind address '{address}'";
+                _server.Log.Warning($"Warning: Could not create server TCP listening socket {address}:{port}: Name or service not known");
+                return FailedTcp(port);
             }
-            var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket socket;
             try
             {
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+                socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+            }
+            catch (SocketException ex)
+            {
+                _server.Log.Warning($"Warning: Could not create server TCP listening socket {address}:{port}: socket: {ex.Message}");
+                continue; // address family not supported on this host: skipped, like Redis
+            }
+            try
+            {
+                SetReuseAddress(socket);
+                if (v6) socket.DualMode = false;
                 socket.Bind(new IPEndPoint(ip, port));
                 socket.Listen(backlog);
             }
             catch (SocketException ex)
             {
                 socket.Dispose();
-                // Like Redis, an optional address (or IPv6 not available) is skipped.
-                if (optional || ex.SocketErrorCode is SocketError.AddressFamilyNotSupported or SocketError.AddressNotAvailable && optional)
+                _server.Log.Warning($"Warning: Could not create server TCP listening socket {address}:{port}: bind: {ex.Message}");
+                if (ex.SocketErrorCode == SocketError.AddressNotAvailable && optional) continue;
+                if (ex.SocketErrorCode is SocketError.AddressFamilyNotSupported or SocketError.ProtocolNotSupported
+                    or SocketError.ProtocolFamilyNotSupported or SocketError.SocketNotSupported or SocketError.ProtocolOption)
                     continue;
-                return $"Warning: Could not create server TCP listening socket {address}:{port}: {ex.Message}";
+                return FailedTcp(port);
             }
             sockets.Add(socket);
         }
         return null;
     }
 
-    public string? BindUnix(string path)
+    /// <summary>
+    /// SO_REUSEADDR only, as Redis sets it. .NET's ReuseAddress option also sets SO_REUSEPORT on Linux,
+    /// which would let a second server bind the same port silently instead of failing with "Address already in use".
+    /// </summary>
+    static void SetReuseAddress(Socket socket)
     {
-        if (string.IsNullOrEmpty(path)) return null;
+        if (OperatingSystem.IsLinux())
+            socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        else
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+    }
+
+    /// <summary>Redis's fatal bind error (the sockets bound so far are closed by the caller).</summary>
+    static string FailedTcp(int port) => $"Failed listening on port {port} (TCP), aborting.";
+
+    static IPAddress? Resolve(string host, AddressFamily family)
+    {
         try
         {
-            if (File.Exists(path)) File.Delete(path);
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            return Array.Find(Dns.GetHostAddresses(host, family), a => a.AddressFamily == family);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Listens on the unix socket (removing a stale file first) and applies `unixsocketperm` (octal, 0 = leave
+    /// the umask's). Returns Redis's error text or null.
+    /// </summary>
+    public string? BindUnix(string path, int permissions = 0, int backlog = 511)
+    {
+        if (string.IsNullOrEmpty(path)) return null;
+        try { File.Delete(path); } catch (Exception) { /* like Redis: don't care */ }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
             socket.Bind(new UnixDomainSocketEndPoint(path));
-            socket.Listen(511);
-            _sockets.Add(socket);
+            if (permissions != 0 && !OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)permissions);
+            socket.Listen(backlog);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            return $"Failed opening Unix socket: bind: {ex.Message}";
         }
         catch (Exception ex)
         {
+            socket.Dispose();
             return $"Failed opening Unix socket: {ex.Message}";
         }
+        _sockets.Add(socket);
         return null;
     }
+
+    /// <summary>True when at least one socket listens (Redis exits when configured to listen nowhere).</summary>
+    public bool ListensAnywhere => _sockets.Count > 0;
 
     public int BoundPort => _sockets.Select(s => s.LocalEndPoint).OfType<IPEndPoint>().Select(e => e.Port).FirstOrDefault();
 
