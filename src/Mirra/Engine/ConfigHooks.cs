@@ -41,8 +41,9 @@ public static class ConfigHooks
             try { Directory.SetCurrentDirectory(server.Config.Dir); return null; }
             catch (Exception ex) { return ex.Message; }
         });
-        registry.RegisterApplyHook("port", _ => server.RebindTcp());
-        registry.RegisterApplyHook("bind", _ => server.RebindTcp());
+        // Redis's texts; the reason goes to the log.
+        registry.RegisterApplyHook("port", _ => server.RebindTcp() == null ? null : "Unable to listen on this port. Check server logs.");
+        registry.RegisterApplyHook("bind", _ => server.RebindTcp() == null ? null : "Failed to bind to specified addresses.");
     }
 
     public static Observability.LogLevel ToLogLevel(Config.LogLevel level) => level switch

@@ -80,6 +80,7 @@ public sealed class Server
         ActiveExpiry = new ActiveExpiry(this);
         ActiveExpiry.IsPaused = () => Clients.ClientsPaused;
         Commands_Register();
+        ConfigHooks.Register(this);
         Memory = new MemoryStats(this); // last: used_memory_startup is what an empty server needs
     }
 
@@ -111,7 +112,8 @@ public sealed class Server
     {
         if (_listener == null) return null;
         var error = _listener.RebindTcp(Config.Bind, Config.Port, Config.TcpBacklog);
-        return error == null ? null : $"Unable to listen on this port: {error}";
+        if (error != null) Log.Warning(error);
+        return error;
     }
 
     public void StopListening() => _listener?.Dispose();
