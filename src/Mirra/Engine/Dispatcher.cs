@@ -17,6 +17,8 @@ public sealed class Dispatcher
 
     readonly Server _server;
     readonly CommandContext _ctx;
+    /// <summary>Monotonic timestamp of the command being dispatched (its duration and its wall-clock time).</summary>
+    long _commandStart;
 
     public Dispatcher(Server server)
     {
@@ -75,7 +77,8 @@ public sealed class Dispatcher
     {
         var ctx = _ctx;
         var server = _server;
-        server.Keyspace.NowMs = server.Clock.NowMs();
+        _commandStart = Stopwatch.GetTimestamp();
+        server.Keyspace.NowMs = server.Clock.NowMs(_commandStart);
         ctx.Client = client;
         ctx.Reply = client.Reply;
         ctx.Failed = false;
@@ -157,7 +160,9 @@ public sealed class Dispatcher
         var server = _server;
         long dirtyBefore = server.Dirty;
         server.Propagation.BeginCommand();
-        long start = Stopwatch.GetTimestamp();
+        // The timestamp taken when the command arrived, unless this is a nested call (EXEC).
+        long start = _commandStart != 0 ? _commandStart : Stopwatch.GetTimestamp();
+        _commandStart = 0;
 
         command.Handler!(ctx);
 

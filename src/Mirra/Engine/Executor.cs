@@ -148,26 +148,24 @@ public sealed class Executor
     {
         while (!_stopping)
         {
-            int wait;
-            bool timersDue = false;
+            bool ran = false;
             if (Interlocked.CompareExchange(ref _held, 1, 0) == 0)
             {
                 _current = this;
-                try
-                {
-                    RunRound();
-                    wait = _timers.MillisecondsUntilNext();
-                }
+                try { RunRound(); }
                 finally
                 {
                     _current = null;
                     Interlocked.Exchange(ref _held, 0);
                 }
                 RunWhileWork();
+                ran = true;
             }
-            else wait = 1; // somebody holds the role; check again shortly for timers
-            if (wait == 0) timersDue = true;
-            if (!timersDue) _backgroundWake.Wait(wait < 0 ? 100 : Math.Min(wait, 100));
+            // Whoever holds the role runs due timers at the end of its round, so while it is held
+            // there is nothing to poll for: sleep until the next timer or a posted action.
+            int wait = _timers.MillisecondsUntilNext();
+            if (wait == 0 && !ran) wait = 1;
+            if (wait != 0) _backgroundWake.Wait(wait < 0 ? 100 : Math.Min(wait, 100));
         }
     }
 

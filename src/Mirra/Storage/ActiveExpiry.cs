@@ -66,14 +66,15 @@ public sealed class ActiveExpiry
         int slowTimePercent = SlowTimePercent + 2 * effort;
         int acceptableStale = AcceptableStalePercent - effort;
 
+        // The fast cycle runs after every executor round: decide cheaply, before reading the clock.
+        // Only when the last cycle ran out of time or many keys are stale, and not more often
+        // than twice the fast cycle's own duration.
+        if (kind == CycleKind.Fast && !_timeLimitExit && StaleFraction * 100 < acceptableStale) return;
         long start = MicrosecondsNow();
         if (IsPaused != null && IsPaused()) return;
 
         if (kind == CycleKind.Fast)
         {
-            // Only when the last cycle ran out of time or many keys are stale, and not more often
-            // than twice the fast cycle's own duration.
-            if (!_timeLimitExit && StaleFraction * 100 < acceptableStale) return;
             if (start < _lastFastCycleUs + fastDurationUs * 2) return;
             _lastFastCycleUs = start;
         }
