@@ -144,6 +144,10 @@ public sealed class CommandContext
     /// </summary>
     public void Propagate(params byte[][] effect) => Server.Propagation.Add(Db.Index, effect);
 
+    /// <summary>Announces a keyspace event for a key of the current database (e.g. Notify(KeyspaceEvents.String, "set", key)).</summary>
+    public void Notify(Config.KeyspaceEvents type, string eventName, ReadOnlySpan<byte> key) =>
+        Server.Notifications.Notify(type, eventName, key, Db.Index);
+
     /// <summary>Propagates the command exactly as received.</summary>
     public void PropagateAsIs() => Server.Propagation.Add(Db.Index, CopyArgs());
 }

@@ -29,6 +29,7 @@ public sealed class Server
     public SlowLog SlowLog { get; } = new();
     public LatencyMonitor Latency { get; } = new();
     public Clock Clock { get; } = new();
+    public KeyspaceNotifications Notifications { get; }
     public ClientRegistry Clients { get; }
     /// <summary>The orderly exit shared by SHUTDOWN and SIGTERM/SIGINT.</summary>
     public Shutdown Shutdown { get; }
@@ -66,6 +67,7 @@ public sealed class Server
     public Server(ConfigRegistry registry, Log log)
     {
         ConfigRegistry = registry;
+        Notifications = new KeyspaceNotifications(this);
         var config = registry.Values;
         Log = log;
         Keyspace = new Keyspace(config.Databases);
