@@ -22,6 +22,8 @@ public sealed class CommandBatch
     public int Next;
     /// <summary>A protocol error found after the last complete command: reply it and close.</summary>
     public string? ProtocolError;
+    /// <summary>Redis's log wording of the protocol error, with the query buffer excerpt.</summary>
+    public string? ProtocolErrorLog;
     public bool BufferPooled;
 
     public static CommandBatch Rent() => Pool.TryTake(out var b) ? b : new CommandBatch();
@@ -38,6 +40,7 @@ public sealed class CommandBatch
         CommandCount = starts.Count;
         Next = 0;
         ProtocolError = null;
+        ProtocolErrorLog = null;
     }
 
     public int ArgCountOf(int command) =>

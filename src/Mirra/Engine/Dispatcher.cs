@@ -49,7 +49,7 @@ public sealed class Dispatcher
                 _server.Stats.CountError("ERR");
                 client.Reply.Error("ERR " + batch.ProtocolError);
                 client.Flags |= ClientFlags.CloseAfterReply;
-                _server.Log.Verbose($"Protocol error ({batch.ProtocolError}) from client: {_server.Clients.Describe(client)}");
+                _server.Log.Verbose("Protocol error " + string.Format(batch.ProtocolErrorLog ?? "({0})", _server.Clients.Describe(client)));
             }
             client.FinishBatch();
             batch = client.CurrentBatch;

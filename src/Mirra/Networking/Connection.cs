@@ -87,6 +87,7 @@ public sealed class Connection : IClientTransport
                     var batch = CommandBatch.Rent();
                     batch.Fill(buffer, true, _parser.Args, _parser.CommandStarts);
                     batch.ProtocolError = error;
+                    if (error != null) batch.ProtocolErrorLog = $"({_parser.LogReason}) from client: {{0}}. Query buffer during protocol error: '{QueryExcerpt(buffer, _parser.ErrorOffset, end)}'";
                     _parser.ClearCompleted();
                     _parser.ClearError();
                     if (error != null)
@@ -132,6 +133,15 @@ public sealed class Connection : IClientTransport
             // Commands already queued still run (Redis executes what it read before seeing EOF).
             _server.Executor.Post(() => _server.Clients.OnPeerClosed(_client));
         }
+    }
+
+    /// <summary>Up to 128 bytes of what the client sent, non-printable bytes as '.', like Redis's log line.</summary>
+    static string QueryExcerpt(byte[] buffer, int from, int end)
+    {
+        int n = Math.Max(0, Math.Min(128, end - from));
+        var chars = new char[n];
+        for (int i = 0; i < n; i++) { byte b = buffer[from + i]; chars[i] = b >= 32 && b < 127 ? (char)b : '.'; }
+        return new string(chars);
     }
 
     int NeededCapacity(int pending, int scanned)

@@ -24,6 +24,10 @@ public sealed class RequestParser
     readonly List<ArgRange> _partialArgs = new();
 
     public string? Error { get; private set; }
+    /// <summary>Redis's shorter wording of the error for the verbose log line ("invalid mbulk count"...).</summary>
+    public string? LogReason { get; private set; }
+    /// <summary>Where parsing stood when the error was found (the log's query-buffer excerpt starts there, as in Redis).</summary>
+    public int ErrorOffset { get; private set; }
 
     /// <summary>Commands parsed so far in this pass: argument ranges, and where each command starts.</summary>
     public readonly List<ArgRange> Args = new();
@@ -52,12 +56,12 @@ public sealed class RequestParser
                     int nl = IndexOfCrlf(buffer, pos + 1, end);
                     if (nl < 0)
                     {
-                        if (end - pos > InlineMaxSize) return Fail("too big mbulk count string", commandStart);
+                        if (end - pos > InlineMaxSize) return Fail("too big mbulk count string", "too big mbulk count string", commandStart, pos);
                         break;
                     }
                     if (!TryParseLong(buffer.AsSpan(pos + 1, nl - pos - 1), out long count) || count > int.MaxValue)
-                        return Fail("invalid multibulk length", commandStart);
-                    if (!authenticated && count > 10) return Fail("unauthenticated multibulk length", commandStart);
+                        return Fail("invalid multibulk length", "invalid mbulk count", commandStart, pos);
+                    if (!authenticated && count > 10) return Fail("unauthenticated multibulk length", "unauth mbulk count", commandStart, pos);
                     pos = nl + 2;
                     if (count <= 0) { commandStart = pos; continue; }
                     _expectedArgs = (int)count;
@@ -69,7 +73,7 @@ public sealed class RequestParser
                     int lf = Array.IndexOf(buffer, (byte)'\n', pos, end - pos);
                     if (lf < 0)
                     {
-                        if (end - pos > InlineMaxSize) return Fail("too big inline request", commandStart);
+                        if (end - pos > InlineMaxSize) return Fail("too big inline request", "too big inline request", commandStart, pos);
                         break;
                     }
                     int lineEnd = lf > pos && buffer[lf - 1] == (byte)'\r' ? lf - 1 : lf;
@@ -77,7 +81,7 @@ public sealed class RequestParser
                     if (!InlineSplitter.Split(buffer, pos, lineEnd, Args))
                     {
                         Args.RemoveRange(before, Args.Count - before);
-                        return Fail("unbalanced quotes in request", commandStart);
+                        return Fail("unbalanced quotes in request", "unbalanced quotes in inline request", commandStart, pos);
                     }
                     if (Args.Count > before) CommandStarts.Add(before);
                     pos = lf + 1;
@@ -90,16 +94,16 @@ public sealed class RequestParser
             if (_pendingBulkLength < 0)
             {
                 if (buffer[pos] != (byte)'$')
-                    return Fail($"expected '$', got '{(char)buffer[pos]}'", commandStart);
+                    return Fail($"expected '$', got '{(char)buffer[pos]}'", "expected $ but got something else", commandStart, pos);
                 int nl = IndexOfCrlf(buffer, pos + 1, end);
                 if (nl < 0)
                 {
-                    if (end - pos > InlineMaxSize) return Fail("too big bulk count string", commandStart);
+                    if (end - pos > InlineMaxSize) return Fail("too big bulk count string", "too big bulk count string", commandStart, pos);
                     break;
                 }
                 if (!TryParseLong(buffer.AsSpan(pos + 1, nl - pos - 1), out long len) || len < 0 || len > MaxBulkLength)
-                    return Fail("invalid bulk length", commandStart);
-                if (!authenticated && len > 16384) return Fail("unauthenticated bulk length", commandStart);
+                    return Fail("invalid bulk length", "invalid bulk length", commandStart, pos);
+                if (!authenticated && len > 16384) return Fail("unauthenticated bulk length", "unauth bulk length", commandStart, pos);
                 _pendingBulkLength = (int)len;
                 pos = nl + 2;
             }
@@ -120,9 +124,11 @@ public sealed class RequestParser
         return commandStart;
     }
 
-    int Fail(string message, int at)
+    int Fail(string message, string logReason, int at, int parsePosition)
     {
         Error = "Protocol error: " + message;
+        LogReason = logReason;
+        ErrorOffset = parsePosition;
         _expectedArgs = 0;
         _partialArgs.Clear();
         return at;
@@ -145,7 +151,11 @@ public sealed class RequestParser
         CommandStarts.Clear();
     }
 
-    public void ClearError() => Error = null;
+    public void ClearError()
+    {
+        Error = null;
+        LogReason = null;
+    }
 
     static int IndexOfCrlf(byte[] buffer, int from, int end)
     {
