@@ -133,30 +133,13 @@ public static class ConfigText
     {
         value = 0;
         if (s.Length == 0 || s.Length > 20) return false;
-        if (s == "0") return true;
-        int i = 0;
-        bool neg = false;
-        if (s[0] == '-') { neg = true; i = 1; if (s.Length == 1) return false; }
-        if (s[i] < '1' || s[i] > '9') return false;
-        ulong v = 0;
-        for (; i < s.Length; i++)
+        Span<byte> bytes = stackalloc byte[s.Length];
+        for (int i = 0; i < s.Length; i++)
         {
-            uint d = (uint)(s[i] - '0');
-            if (d > 9) return false;
-            if (v > (ulong.MaxValue - d) / 10) return false;
-            v = v * 10 + d;
+            if (s[i] > 127) return false;
+            bytes[i] = (byte)s[i];
         }
-        if (neg)
-        {
-            if (v > (ulong)long.MaxValue + 1) return false;
-            value = (long)(0 - v);
-        }
-        else
-        {
-            if (v > long.MaxValue) return false;
-            value = (long)v;
-        }
-        return true;
+        return Util.Numbers.TryParseStrictLong(bytes, out value);
     }
 
     /// <summary>
