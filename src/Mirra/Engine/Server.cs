@@ -62,6 +62,8 @@ public sealed class Server
     public Action<CommandContext>? AfterCommand;
 
     Listener? _listener;
+    /// <summary>The epoll read loop for client sockets (null: the .NET socket engine reads them).</summary>
+    public EpollLoop? Network { get; private set; }
     public int BoundPort => _listener?.BoundPort ?? 0;
 
     public Server(ConfigRegistry registry, Log log)
@@ -103,6 +105,7 @@ public sealed class Server
             ?? _listener.BindUnix(Config.UnixSocket ?? "", Config.UnixSocketPerm, Config.TcpBacklog);
         if (error == null && !_listener.ListensAnywhere) error = "Configured to not listen anywhere, exiting.";
         if (error != null) { _listener.Dispose(); return error; }
+        Network = EpollLoop.TryCreate();
         Cron.Start(this); // timers are executor state: add them before the executor runs
         Executor.Start();
         _listener.Start();
@@ -123,6 +126,7 @@ public sealed class Server
     public void Stop()
     {
         StopListening();
+        Network?.Dispose();
         Executor.Stop();
     }
 }

@@ -61,77 +61,130 @@ public sealed class Connection : IClientTransport
     /// <summary>The peer as Redis's "Accepted ..." log line writes it (no brackets around IPv6).</summary>
     public string RemoteAddressForLog => _socket.RemoteEndPoint is IPEndPoint ip ? $"{Unmapped(ip.Address)}:{ip.Port}" : RemoteAddress;
 
+    public Server Server => _server;
+
+    /// <summary>Non-zero while the epoll loop reads this socket (it then owns closing the descriptor).</summary>
+    internal ulong EpollToken;
+    readonly object _closeGate = new();
+
+    /// <summary>The epoll loop stopped reading: the descriptor may now be closed (it is, if Close came first).</summary>
+    internal void OnEpollRemoved()
+    {
+        lock (_closeGate)
+        {
+            EpollToken = 0;
+            if (_closed != 0) _socket.Close();
+        }
+    }
+
     public IPAddress? RemoteIp => (_socket.RemoteEndPoint as IPEndPoint)?.Address;
 
+    // ---- Input: the receive buffer and parser state, shared by both read paths ----
+
+    byte[]? _buffer;
+    int _start, _end, _scanFrom;
+
+    /// <summary>What the reader does after handing over bytes.</summary>
+    public enum ReceiveOutcome { Continue, WaitForRoom, Stop }
+
+    /// <summary>Free space at the end of the receive buffer for the next read.</summary>
+    public Memory<byte> ReceiveSpace()
+    {
+        _buffer ??= ArrayPool<byte>.Shared.Rent(ReadSize);
+        if (_end == _buffer.Length) GrowOrCompact(ref _buffer, ref _start, ref _end, ref _scanFrom);
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="n"/> bytes just received into <see cref="ReceiveSpace"/>: parses every complete
+    /// command and hands them to the executor as one batch (which usually runs them at once).
+    /// </summary>
+    public ReceiveOutcome OnReceived(int n)
+    {
+        var buffer = _buffer!;
+        _end += n;
+        Interlocked.Increment(ref _server.Stats.TotalReadsProcessed);
+        Interlocked.Add(ref _server.Stats.NetInputBytes, n);
+        _client.NetInputBytes += n;
+
+        _parser.MaxBulkLength = _server.Config.ProtoMaxBulkLen;
+        int consumed = _parser.Parse(buffer, _start, _end, _client.Authenticated || !_server.AuthRequired, ref _scanFrom);
+        string? error = _parser.Error;
+        var outcome = ReceiveOutcome.Continue;
+        if (_parser.CommandStarts.Count > 0 || error != null)
+        {
+            var batch = CommandBatch.Rent();
+            batch.Fill(buffer, true, _parser.Args, _parser.CommandStarts);
+            batch.ProtocolError = error;
+            if (error != null) batch.ProtocolErrorLog = $"({_parser.LogReason}) from client: {{0}}. Query buffer during protocol error: '{QueryExcerpt(buffer, _parser.ErrorOffset, _end)}'";
+            _parser.ClearCompleted();
+            _parser.ClearError();
+            if (error != null)
+            {
+                // The executor replies the error after running what came before it, then closes.
+                _buffer = null; // the batch owns it now
+                _client.Enqueue(batch, _server.Executor);
+                _queryBufferLength = 0;
+                return ReceiveOutcome.Stop;
+            }
+            // The batch keeps this buffer; carry the unparsed tail over to a fresh one.
+            int tail = _end - consumed;
+            int needed = Math.Max(ReadSize, NeededCapacity(tail, _scanFrom - consumed));
+            var next = ArrayPool<byte>.Shared.Rent(needed);
+            Buffer.BlockCopy(buffer, consumed, next, 0, tail);
+            _parser.ShiftPartial(-consumed);
+            _scanFrom -= consumed;
+            _buffer = next;
+            _start = 0;
+            _end = tail;
+            _client.Enqueue(batch, _server.Executor);
+            if (_client.PendingBatches >= Client.MaxPendingBatches) outcome = ReceiveOutcome.WaitForRoom;
+        }
+        else
+        {
+            _start = consumed;
+        }
+        _queryBufferLength = _end - _start;
+        if (_end - _start > _server.Config.ClientQueryBufferLimit)
+        {
+            int length = _end - _start;
+            _server.Executor.Post(() => _server.Clients.CloseForQueryBufferLimit(_client, length));
+            return ReceiveOutcome.Stop;
+        }
+        // A half-received large argument: make room for all of it at once.
+        int want = NeededCapacity(_end - _start, _scanFrom - _start);
+        if (want > _buffer!.Length - _start) Resize(ref _buffer, ref _start, ref _end, ref _scanFrom, want);
+        return outcome;
+    }
+
+    /// <summary>The reader is done (peer closed, error, or a protocol error): commands already queued still run.</summary>
+    public void OnReaderStopped()
+    {
+        if (_buffer != null) ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = null;
+        // Redis executes what it read before seeing EOF, then frees the client.
+        _server.Executor.Post(() => _server.Clients.OnPeerClosed(_client));
+    }
+
+    /// <summary>The read path of the .NET socket engine (used when the epoll loop is not available).</summary>
     public async Task RunAsync()
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
-        int start = 0, end = 0, scanFrom = 0;
         try
         {
             while (_closed == 0)
             {
-                if (end == buffer.Length) GrowOrCompact(ref buffer, ref start, ref end, ref scanFrom);
-                int n = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                int n = await _socket.ReceiveAsync(ReceiveSpace(), SocketFlags.None).ConfigureAwait(false);
                 if (n == 0) break;
-                end += n;
-                Interlocked.Increment(ref _server.Stats.TotalReadsProcessed);
-                Interlocked.Add(ref _server.Stats.NetInputBytes, n);
-                _client.NetInputBytes += n;
-
-                _parser.MaxBulkLength = _server.Config.ProtoMaxBulkLen;
-                int consumed = _parser.Parse(buffer, start, end, _client.Authenticated || !_server.AuthRequired, ref scanFrom);
-                string? error = _parser.Error;
-                if (_parser.CommandStarts.Count > 0 || error != null)
-                {
-                    var batch = CommandBatch.Rent();
-                    batch.Fill(buffer, true, _parser.Args, _parser.CommandStarts);
-                    batch.ProtocolError = error;
-                    if (error != null) batch.ProtocolErrorLog = $"({_parser.LogReason}) from client: {{0}}. Query buffer during protocol error: '{QueryExcerpt(buffer, _parser.ErrorOffset, end)}'";
-                    _parser.ClearCompleted();
-                    _parser.ClearError();
-                    if (error != null)
-                    {
-                        // The executor replies the error after running what came before it, then closes.
-                        _client.Enqueue(batch, _server.Executor);
-                        _queryBufferLength = 0;
-                        return;
-                    }
-                    // The batch keeps this buffer; carry the unparsed tail over to a fresh one.
-                    int tail = end - consumed;
-                    int needed = Math.Max(ReadSize, NeededCapacity(tail, scanFrom - consumed));
-                    var next = ArrayPool<byte>.Shared.Rent(needed);
-                    Buffer.BlockCopy(buffer, consumed, next, 0, tail);
-                    _parser.ShiftPartial(-consumed);
-                    scanFrom -= consumed;
-                    buffer = next;
-                    start = 0;
-                    end = tail;
-                    _client.Enqueue(batch, _server.Executor);
-                    await _client.WaitForRoom().ConfigureAwait(false);
-                }
-                else
-                {
-                    start = consumed;
-                }
-                _queryBufferLength = end - start;
-                if (end - start > _server.Config.ClientQueryBufferLimit)
-                {
-                    _server.Executor.Post(() => _server.Clients.CloseForQueryBufferLimit(_client, end - start));
-                    break;
-                }
-                // A half-received large argument: make room for all of it at once.
-                int want = NeededCapacity(end - start, scanFrom - start);
-                if (want > buffer.Length - start) Resize(ref buffer, ref start, ref end, ref scanFrom, want);
+                var outcome = OnReceived(n);
+                if (outcome == ReceiveOutcome.Stop) break;
+                if (outcome == ReceiveOutcome.WaitForRoom) await _client.WaitForRoom().ConfigureAwait(false);
             }
         }
         catch (SocketException) { }
         catch (ObjectDisposedException) { }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            // Commands already queued still run (Redis executes what it read before seeing EOF).
-            _server.Executor.Post(() => _server.Clients.OnPeerClosed(_client));
+            OnReaderStopped();
         }
     }
 
@@ -237,8 +290,13 @@ public sealed class Connection : IClientTransport
 
     public void Close()
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
-        try { _socket.Shutdown(SocketShutdown.Both); } catch { }
-        _socket.Close();
+        lock (_closeGate)
+        {
+            if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+            try { _socket.Shutdown(SocketShutdown.Both); } catch { }
+            // While the epoll loop watches the descriptor it must not be closed under it (the number
+            // could be reused by a new client): the shutdown wakes the loop, which closes it.
+            if (EpollToken == 0) _socket.Close();
+        }
     }
 }

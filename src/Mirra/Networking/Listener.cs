@@ -181,7 +181,9 @@ public sealed class Listener : IDisposable
                 _server.Executor.Post(() =>
                 {
                     _server.Clients.Register(connection);
-                    if (!connection.Client.Closed) _ = Task.Run(connection.RunAsync);
+                    if (connection.Client.Closed) return;
+                    if (_server.Network is { } loop) loop.Add(connection);
+                    else _ = Task.Run(connection.RunAsync);
                 });
             }
             catch (Exception ex)
