@@ -16,6 +16,7 @@ KEEP_WORK="${KEEP_WORK:-0}"                # 1 = keep the work dir (server logs,
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mirra-bench.XXXXXX")"
 declare -A SERVER_PID=() SERVER_PORT=()
+HELPER_PIDS=()                             # helper processes of a case (e.g. subscribers); cleanup stops them
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -70,9 +71,18 @@ run_child() {
   return "$rc"
 }
 
+# stop_helpers: stops the PIDs in HELPER_PIDS (started by the script itself) and empties it.
+stop_helpers() {
+  local pid
+  for pid in "${HELPER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${HELPER_PIDS[@]}"; do stop_pid "$pid"; done
+  HELPER_PIDS=()
+}
+
 cleanup() {
   local name
   if [[ -n "$CHILD_PID" ]]; then kill -TERM "$CHILD_PID" 2>/dev/null || true; wait "$CHILD_PID" 2>/dev/null || true; fi
+  stop_helpers
   for name in "${!SERVER_PID[@]}"; do
     stop_pid "${SERVER_PID[$name]}"
   done
@@ -138,6 +148,21 @@ start_server() {
   die "$name: could not bind a free port"
 }
 
+# pipe_load PORT FILE COMMANDS: feeds the RESP stream FILE to the server with redis-cli --pipe and
+# checks that all COMMANDS were answered without error. Returns 1 with the reason in PIPE_ERROR
+# (it does not die, so a caller can report the server as "n/a" and go on).
+PIPE_ERROR=
+pipe_load() {
+  local port=$1 file=$2 n=$3 out="$WORK/pipe-$1.out" summary first
+  PIPE_ERROR=
+  run_child "$out" "$file" redis-cli -h 127.0.0.1 -p "$port" --pipe || true   # exits 1 when a reply was an error
+  summary=$(grep -o 'errors: [0-9]*, replies: [0-9]*' "$out" || true)
+  [[ "$summary" == "errors: 0, replies: $n" ]] && return 0
+  first=$(tr -d '\r' <"$out" | grep -m 1 -v -E '^(All data transferred|Last reply received|errors: |$)' || true)
+  PIPE_ERROR="redis-cli --pipe: '${summary:-$(tail -n 1 "$out")}', expected 'errors: 0, replies: $n'${first:+; first error: $first}"
+  return 1
+}
+
 # info_field PORT FIELD: a field of INFO (all sections).
 info_field() {
   local info
@@ -150,14 +175,14 @@ vmrss_bytes() {
   awk '/^VmRSS:/ { print $2 * 1024; exit }' "/proc/$1/status"
 }
 
-# ratio A B: A/B with 2 decimals, "-" when either is missing or B is 0.
+# ratio A B: A/B with 2 decimals, "-" when either is missing or not a number, or B is 0.
 ratio() {
-  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
+  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { num = "^[0-9]+([.][0-9]*)?([eE][-+]?[0-9]+)?$"; if (a !~ num || b !~ num || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
 }
 
 # median of the numbers given as arguments.
 median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 has_server() { [[ " $SERVERS " == *" $1 "* ]]; }
