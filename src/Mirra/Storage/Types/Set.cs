@@ -20,22 +20,24 @@ public readonly struct IntsetInt64 { public readonly long Value; }
 
 /// <summary>
 /// A set in its full ("hashtable") encoding: a <see cref="HashTable{T}"/> of plain <see cref="TableEntry"/>
-/// members (the member is the key), so SSCAN walks it with the table's reverse-binary cursor.
+/// members (the member is the key), so SSCAN walks it with the table's reverse-binary cursor. The value is the
+/// table itself (no wrapper object around it).
 /// </summary>
-public sealed class SetTableValue : IAggregateValue
+public sealed class SetTableValue : HashTable<TableEntry>, IAggregateValue
 {
-    public readonly HashTable<TableEntry> Members = new();
+    /// <summary>The members (this table).</summary>
+    public HashTable<TableEntry> Members => this;
 
     public string TypeName => Set.TypeName;
     public string EncodingName => "hashtable";
-    public long Count => Members.Count;
+    long IAggregateValue.Count => Count;
 
     public long EstimatedBytes
     {
         get
         {
-            long total = 24 + 64 + 8L * Members.BucketCount;
-            foreach (var m in Members) total += 32 + Set.ArrayBytes(m.Key.Length);
+            long total = 48 + 8L * BucketCount + (BucketCount > 0 ? 48 : 0);
+            foreach (var m in this) total += 32 + Set.ArrayBytes(m.Key.Length);
             return total;
         }
     }
@@ -43,12 +45,12 @@ public sealed class SetTableValue : IAggregateValue
     public IAggregateValue DeepCopy()
     {
         var copy = new SetTableValue();
-        foreach (var m in Members) copy.Members.Add(new TableEntry(m.Key.ToArray()));
+        foreach (var m in this) copy.Add(new TableEntry(m.Key.ToArray()));
         return copy;
     }
 
     /// <summary>Adds a member known to be absent.</summary>
-    internal void AddNew(byte[] member) => Members.Add(new TableEntry(member));
+    internal void AddNew(byte[] member) => Add(new TableEntry(member));
 }
 
 /// <summary>
