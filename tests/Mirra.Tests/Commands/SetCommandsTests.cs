@@ -420,6 +420,21 @@ public class SetCommandsTests
             """);
     }
 
+    [Fact]
+    public void ArgumentsAreCheckedBeforeTypesWhereRedisDoes()
+    {
+        Script("""
+            set str x => +OK\r\n
+            sscan str 0 count 0 => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            srandmember str 0 => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            spop str 0 => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            srandmember nokey -5 => *0\r\n
+            sintercard 1 str limit 0 => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            smove str nokey x => -WRONGTYPE Operation against a key holding the wrong kind of value\r\n
+            smove nokey nokey2 x => :0\r\n
+            """);
+    }
+
     // ---- Effects: notifications, dirty counts, propagation ----
 
     /// <summary>
