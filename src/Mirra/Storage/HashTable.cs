@@ -18,9 +18,10 @@ public class TableEntry
 /// Redis's dict over byte keys: power-of-two bucket arrays with chaining, incremental rehashing
 /// (two tables while growing or shrinking, a few buckets moved per operation), random sampling,
 /// and the reverse-binary SCAN cursor that returns every element present for the whole iteration
-/// even when the table is resized in between.
+/// even when the table is resized in between. Not sealed so that a value can be a table itself
+/// (a set in its "hashtable" encoding is one object, not a wrapper around a table).
 /// </summary>
-public sealed class HashTable<T> where T : TableEntry
+public class HashTable<T> where T : TableEntry
 {
     const int InitialSize = 4;
     TableEntry?[] _t0 = Array.Empty<TableEntry?>();

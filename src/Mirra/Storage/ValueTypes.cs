@@ -5,7 +5,8 @@ namespace Mirra.Storage;
 /// <summary>
 /// A non-string value (hash, list, set, sorted set...). Strings are plain CLR objects
 /// (see <see cref="StringValue"/>), and so are compact hashes (a <see cref="HashListpackByte"/>[], see
-/// <see cref="Hash"/>); every other type implements this.
+/// <see cref="Hash"/>) and intsets (an <see cref="IntsetInt16"/>[], <see cref="IntsetInt32"/>[] or
+/// <see cref="IntsetInt64"/>[], see <see cref="Set"/>); every other type implements this.
 /// </summary>
 public interface IAggregateValue
 {
@@ -27,6 +28,7 @@ public static class ValueTypes
     public static string TypeName(object value) => value switch
     {
         HashListpackByte[] => Hash.TypeName,
+        IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => Set.TypeName,
         IAggregateValue a => a.TypeName,
         _ => "string",
     };
@@ -34,6 +36,7 @@ public static class ValueTypes
     public static string EncodingName(object value) => value switch
     {
         HashListpackByte[] => "listpack",
+        IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => "intset",
         IAggregateValue a => a.EncodingName,
         _ => StringValue.Encoding(value),
     };
@@ -41,6 +44,7 @@ public static class ValueTypes
     public static long EstimatedBytes(object value) => value switch
     {
         HashListpackByte[] lp => Hash.CompactEstimatedBytes(lp),
+        IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => Set.IntsetEstimatedBytes(value),
         IAggregateValue a => a.EstimatedBytes,
         byte[] b => 24 + b.Length,
         MutableString m => 48 + m.Buffer.Length,
@@ -50,6 +54,7 @@ public static class ValueTypes
     public static object DeepCopy(object value) => value switch
     {
         HashListpackByte[] lp => Hash.CompactCopy(lp),
+        IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => Set.IntsetCopy(value),
         IAggregateValue a => a.DeepCopy(),
         byte[] b => b.ToArray(),
         MutableString m => new MutableString(m.Span, m.Buffer.Length),
