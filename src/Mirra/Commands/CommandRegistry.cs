@@ -24,5 +24,6 @@ public static class CommandRegistry
         MonitorCommands.Register(table);
         ShutdownCommands.Register(table);
         TransactionCommands.Register(table);
+        HyperLogLogCommands.Register(table);
     }
 }
