@@ -226,7 +226,7 @@ public sealed class Dispatcher
     {
         if (command != null) command.RejectedCalls++;
         // MULTI: a refused command dooms the transaction; a refused EXEC discards it (EXECABORT).
-        if (ctx.Client.Is(ClientFlags.Multi)) error = _server.Transactions.Rejected(ctx.Client, command, error);
+        if (ctx.Client.Is(ClientFlags.Multi)) error = _server.Transactions.Rejected(ctx, command, error);
         ctx.Error(error);
     }
 

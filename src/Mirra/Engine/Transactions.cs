@@ -133,12 +133,15 @@ public sealed class Transactions
     /// transaction is discarded and the error becomes "EXECABORT Transaction discarded because of: ...".
     /// Returns the error to reply.
     /// </summary>
-    public string Rejected(Client client, CommandSpec? command, string error)
+    public string Rejected(CommandContext ctx, CommandSpec? command, string error)
     {
+        var client = ctx.Client;
         if (!client.Is(ClientFlags.Multi)) return error;
         StateOf(client).DirtyExec = true;
         if (!IsExec(command)) return error;
         Discard(client);
+        // Redis shows the refused EXEC to MONITOR clients (its other refusals are not shown).
+        if (_server.Clients.Monitors.Count > 0) Commands.MonitorCommands.Feed(ctx);
         // Redis's own texts for these rejections carry no "ERR " prefix; other codes (READONLY, OOM...) stay.
         string reason = error.StartsWith("ERR ", StringComparison.Ordinal) ? error[4..] : error;
         return "EXECABORT Transaction discarded because of: " + reason;
@@ -159,7 +162,7 @@ public sealed class Transactions
         string error = System.Text.Encoding.UTF8.GetString(written[1..^2]);
         client.Reply.Truncate(replyMark);
         UncountError(error);
-        ctx.Error(Rejected(client, command, error));
+        ctx.Error(Rejected(ctx, command, error));
     }
 
     void UncountError(string error)
