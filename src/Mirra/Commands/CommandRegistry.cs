@@ -24,5 +24,7 @@ public static class CommandRegistry
         CommandCommands.Register(table);
         MonitorCommands.Register(table);
         ShutdownCommands.Register(table);
+        TransactionCommands.Register(table);
+        HyperLogLogCommands.Register(table);
     }
 }

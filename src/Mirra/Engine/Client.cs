@@ -67,6 +67,8 @@ public sealed class Client
     public int Subscriptions, PatternSubscriptions;
     /// <summary>Commands queued in MULTI, or -1 outside a transaction.</summary>
     public int MultiCount = -1;
+    /// <summary>MULTI queue and watched keys (see <see cref="Transactions"/>); null until the first MULTI or WATCH.</summary>
+    public ClientTransaction? Transaction;
     internal bool FlushQueued;
     public bool Closed;
     /// <summary>The peer went away while commands were still queued: disconnect when they have run.</summary>

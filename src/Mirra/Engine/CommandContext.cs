@@ -107,6 +107,17 @@ public sealed class CommandContext
         return false;
     }
 
+    /// <summary>
+    /// Redis's is_write_command &amp; co.: true when the command has one of the flags or, for EXEC, one of
+    /// the queued commands has it (so a guard refusing writes also refuses an EXEC of writes).
+    /// </summary>
+    public bool CommandOrQueuedHas(CommandFlags flags) =>
+        Command.Has(flags) || (Command.Name == "exec" && Client.Transaction != null && (Client.Transaction.QueuedFlags & flags) != 0);
+
+    /// <summary>Redis's is_denystale_command &amp; co.: the command lacks the flag or, for EXEC, a queued command lacks it.</summary>
+    public bool CommandOrQueuedLacks(CommandFlags flag) =>
+        !Command.Has(flag) || (Command.Name == "exec" && Client.Transaction != null && (Client.Transaction.QueuedMissingFlags & flag) != 0);
+
     // ---- Key lookups that count keyspace hits and misses ----
 
     /// <summary>Looks a key up for reading (Redis's lookupKeyRead): expires it if due, counts hit or miss.</summary>

@@ -134,20 +134,41 @@ public sealed class Dispatcher
             Reject(ctx, command, Errors.NoAuth);
             return true;
         }
+        // MULTI: commands flagged no_multi are refused while queuing (and doom the transaction).
+        if (command.Has(CommandFlags.NoMulti) && client.Is(ClientFlags.Multi))
+        {
+            Reject(ctx, command, Transactions.NotAllowedInMulti);
+            return true;
+        }
+        int guardMark = client.Reply.Length;
         foreach (var guard in Guards)
-            if (!guard(ctx)) { command.RejectedCalls++; return true; }
+            if (!guard(ctx))
+            {
+                command.RejectedCalls++;
+                server.Transactions.GuardRejected(ctx, client, command, guardMark); // MULTI: dooms the transaction
+                return true;
+            }
 
         // Replicas (and monitors, which Redis flags as replicas) must not touch the keyspace: they are never paused.
+        // For EXEC, the queued commands' flags count too (Redis's mstate.cmd_flags).
         var clients = server.Clients;
-        if (client.Is(ClientFlags.Replica) && command.Has(CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate))
+        if (client.Is(ClientFlags.Replica) && ctx.CommandOrQueuedHas(CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate))
         {
             Reject(ctx, command, "ERR Replica can't interact with the keyspace");
             return true;
         }
-        if (canPostpone && clients.PauseType != PauseType.None && clients.MustPostpone(client, command))
+        if (canPostpone && clients.PauseType != PauseType.None &&
+            clients.MustPostpone(client, command, ctx.CommandOrQueuedHas(CommandFlags.Write | CommandFlags.MayReplicate)))
         {
             clients.Postpone(client);
             return false;
+        }
+
+        // MULTI: everything but the transaction commands themselves is queued for EXEC.
+        if (client.Is(ClientFlags.Multi) && !IsRunInsideMulti(command))
+        {
+            server.Transactions.Queue(ctx, client, command);
+            return true;
         }
 
         Call(ctx, client, command);
@@ -197,9 +218,15 @@ public sealed class Dispatcher
         return addr.StartsWith("127.0.0.1:", StringComparison.Ordinal) || addr.StartsWith("[::1]:", StringComparison.Ordinal);
     }
 
+    /// <summary>The commands Redis runs at once inside MULTI instead of queuing them.</summary>
+    static bool IsRunInsideMulti(CommandSpec command) => command.Parent == null &&
+        command.Name is "exec" or "discard" or "multi" or "watch" or "quit" or "reset";
+
     void Reject(CommandContext ctx, CommandSpec? command, string error)
     {
         if (command != null) command.RejectedCalls++;
+        // MULTI: a refused command dooms the transaction; a refused EXEC discards it (EXECABORT).
+        if (ctx.Client.Is(ClientFlags.Multi)) error = _server.Transactions.Rejected(ctx, command, error);
         ctx.Error(error);
     }
 

@@ -53,12 +53,16 @@ public sealed class KeySpec
     /// begin search and "range:LAST:STEP:LIMIT" or "keynum:IDX:FIRST:STEP" for the keys. A spec
     /// without them takes the command's first/last/step key positions.
     /// Example: "RO access" (GET), "RW access delete; RW insert index:2 range:0:1:0" (LMOVE-like).
+    /// A spec may end with "notes:" followed by the free text COMMAND INFO reports as its notes.
     /// </summary>
     public static KeySpec[] Parse(string text, int firstKey, int lastKey, int keyStep)
     {
         var specs = new List<KeySpec>();
-        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var whole in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            int notesAt = whole.IndexOf("notes:", StringComparison.Ordinal);
+            string part = notesAt < 0 ? whole : whole[..notesAt];
+            string? notes = notesAt < 0 ? null : whole[(notesAt + 6)..].Trim();
             var flags = new List<string>();
             BeginKind begin = BeginKind.Index;
             int index = firstKey, startFrom = 0;
@@ -84,7 +88,7 @@ public sealed class KeySpec
                         break;
                 }
             }
-            specs.Add(new KeySpec(flags.ToArray(), begin, index, keyword, startFrom, find, last, step, limit, keyNumIndex, first));
+            specs.Add(new KeySpec(flags.ToArray(), begin, index, keyword, startFrom, find, last, step, limit, keyNumIndex, first) { Notes = notes });
         }
         return specs.ToArray();
     }

@@ -37,6 +37,8 @@ public sealed class Server
     public Random Random { get; } = new();
     public MemoryStats Memory { get; }
     public ReplicationState Replication { get; } = new();
+    /// <summary>MULTI/EXEC state and the keys clients WATCH.</summary>
+    public Transactions Transactions { get; }
 
     /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
     public string RunId { get; } = Util.RandomIds.NewHexId();
@@ -74,6 +76,7 @@ public sealed class Server
         Log = log;
         Keyspace = new Keyspace(config.Databases);
         Clients = new ClientRegistry(this);
+        Transactions = new Transactions(this);
         Shutdown = new Shutdown(this);
         Dispatcher = new Dispatcher(this);
         Executor.RunClient = Dispatcher.RunClient;

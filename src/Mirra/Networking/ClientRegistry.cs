@@ -232,11 +232,15 @@ public sealed class ClientRegistry
     /// PAUSE WRITE those that may write or replicate (write commands, PUBLISH, EVAL, PFCOUNT...).
     /// Replicas and monitors are never paused.
     /// </summary>
-    public bool MustPostpone(Client client, CommandSpec command)
+    public bool MustPostpone(Client client, CommandSpec command) =>
+        MustPostpone(client, command, command.Has(CommandFlags.Write | CommandFlags.MayReplicate));
+
+    /// <param name="mayReplicate">The command (or, for EXEC, a queued command) is a write or may replicate.</param>
+    public bool MustPostpone(Client client, CommandSpec command, bool mayReplicate)
     {
         if (CheckPauseEnd()) return false;
         if (client.Is(ClientFlags.Replica) || client.Is(ClientFlags.Master)) return false;
-        return PauseType == PauseType.All || command.Has(CommandFlags.Write | CommandFlags.MayReplicate);
+        return PauseType == PauseType.All || mayReplicate;
     }
 
     /// <summary>Stops a client until the pause ends (Redis's BLOCKED_POSTPONE: it shows the 'b' flag meanwhile).</summary>
@@ -310,7 +314,8 @@ public sealed class ClientRegistry
         int qbuf = (t?.QueryBufferLength ?? 0) + runningQueryBytes;
         int qbufFree = t != null ? Math.Max(0, ReadBufferSize - qbuf) : 0;
         int rbs = c.Reply.RawBuffer.Length;
-        long totMem = qbuf + qbufFree + argvMem + rbs + omem + 1024;
+        long multiMem = c.Transaction?.ArgvBytes ?? 0;
+        long totMem = qbuf + qbufFree + argvMem + multiMem + rbs + omem + 1024;
         var sb = new StringBuilder(300);
         sb.Append("id=").Append(c.Id)
           .Append(" addr=").Append(PeerId(c))
@@ -328,7 +333,7 @@ public sealed class ClientRegistry
           .Append(" qbuf=").Append(qbuf)
           .Append(" qbuf-free=").Append(qbufFree)
           .Append(" argv-mem=").Append(argvMem)
-          .Append(" multi-mem=0")
+          .Append(" multi-mem=").Append(multiMem)
           .Append(" rbs=").Append(rbs)
           .Append(" rbp=").Append(c.Reply.Length)
           .Append(" obl=").Append(obl)

@@ -31,23 +31,40 @@ public sealed class Propagation
     /// <summary>Starts a command: forgets the previous command's explicit flag.</summary>
     public void BeginCommand() => ExplicitEffects = false;
 
+    /// <summary>True while EXEC runs its queued commands: their effects are held until EXEC ends.</summary>
+    bool _holding;
+
+    /// <summary>
+    /// EXEC: the effects of the commands it runs are held and emitted together when EXEC ends, wrapped in
+    /// MULTI/EXEC when there are several (one write alone goes out bare, a read-only transaction emits nothing).
+    /// </summary>
+    public void HoldEffects() => _holding = true;
+
+    /// <summary>Ends <see cref="HoldEffects"/>: the running command (EXEC) stated its effects through the ones it ran, so it is never propagated itself.</summary>
+    public void ReleaseEffects()
+    {
+        _holding = false;
+        ExplicitEffects = true;
+    }
+
     /// <summary>Emits the effects collected for one command.</summary>
     public void EndCommand()
     {
-        if (_pending.Count == 0) return;
+        if (_pending.Count == 0 || _holding) return;
         bool wrap = _pending.Count > 1;
         if (wrap) Emit(_pending[0].Db, new[] { "MULTI"u8.ToArray() });
         foreach (var (db, argv) in _pending) Emit(db, argv);
-        if (wrap) Emit(_pending[0].Db, new[] { "EXEC"u8.ToArray() });
+        if (wrap) Emit(-1, new[] { "EXEC"u8.ToArray() }); // like Redis: no SELECT back before EXEC
         _pending.Clear();
     }
 
     /// <summary>Forces the next effect to be preceded by SELECT (new replica, new AOF file).</summary>
     public void ResetSelectedDb() => _streamDb = -1;
 
+    /// <summary>Writes one command, preceded by SELECT when <paramref name="db"/> is not the stream's (-1: any database).</summary>
     void Emit(int db, byte[][] argv)
     {
-        if (db != _streamDb)
+        if (db >= 0 && db != _streamDb)
         {
             Span<byte> digits = stackalloc byte[12];
             Utf8Formatter.TryFormat(db, digits, out int n);
