@@ -23,5 +23,6 @@ public static class CommandRegistry
         CommandCommands.Register(table);
         MonitorCommands.Register(table);
         ShutdownCommands.Register(table);
+        PubSubCommands.Register(table);
     }
 }
