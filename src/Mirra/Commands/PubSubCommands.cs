@@ -23,13 +23,13 @@ public static class PubSubCommands
         t.Add(new CommandSpec("sunsubscribe", -1, Sub, 1, -1, 1, SUnsubscribe) { Group = "pubsub", Since = "7.0.0", KeySpecs = ShardKeys, Complexity = "O(N) per shard channel, N being its subscribers", Summary = "Stops receiving the messages of the given shard channels, or of every shard channel." });
         t.Add(new CommandSpec("spublish", 3, "pubsub loading stale fast", 1, 1, 1, SPublish) { Group = "pubsub", Since = "7.0.0", KeySpecs = ShardKeys, Complexity = "O(N) for N subscribers of the shard channel", Summary = "Sends a message to the subscribers of a shard channel." });
 
-        var pubsub = t.Add(new CommandSpec("pubsub", -2, "", 0, 0, 0, null) { Group = "pubsub", Since = "2.8.0", Complexity = "Depends on the subcommand", Summary = "Inspects the state of Pub/Sub." });
+        var pubsub = t.Add(new CommandSpec("pubsub", -2, "", 0, 0, 0, null) { Group = "pubsub", Acl = "", Since = "2.8.0", Complexity = "Depends on the subcommand", Summary = "Inspects the state of Pub/Sub." });
         pubsub.AddSubcommand(new CommandSpec("channels", -2, "pubsub loading stale", 0, 0, 0, Channels) { Group = "pubsub", Since = "2.8.0", Complexity = "O(N) for N channels with subscribers (one pattern match each)", Summary = "Lists the channels that have subscribers, optionally only those matching a pattern." });
         pubsub.AddSubcommand(new CommandSpec("numpat", 2, "pubsub loading stale", 0, 0, 0, NumPat) { Group = "pubsub", Since = "2.8.0", Summary = "Counts the distinct patterns clients are subscribed to." });
         pubsub.AddSubcommand(new CommandSpec("numsub", -2, "pubsub loading stale", 0, 0, 0, NumSub) { Group = "pubsub", Since = "2.8.0", Complexity = "O(N) for N channels asked about", Summary = "Counts the subscribers of channels (pattern subscriptions excluded)." });
         pubsub.AddSubcommand(new CommandSpec("shardchannels", -2, "pubsub loading stale", 0, 0, 0, ShardChannels) { Group = "pubsub", Since = "7.0.0", Complexity = "O(N) for N shard channels with subscribers (one pattern match each)", Summary = "Lists the shard channels that have subscribers, optionally only those matching a pattern." });
         pubsub.AddSubcommand(new CommandSpec("shardnumsub", -2, "pubsub loading stale", 0, 0, 0, ShardNumSub) { Group = "pubsub", Since = "7.0.0", Complexity = "O(N) for N shard channels asked about", Summary = "Counts the subscribers of shard channels." });
-        pubsub.AddSubcommand(new CommandSpec("help", 2, "loading stale", 0, 0, 0, Help) { Group = "pubsub", Since = "6.2.0", Complexity = "O(1)", Summary = "Lists the PUBSUB subcommands." });
+        pubsub.AddSubcommand(new CommandSpec("help", 2, "loading stale", 0, 0, 0, Help) { Group = "pubsub", Acl = "", Since = "6.2.0", Complexity = "O(1)", Summary = "Lists the PUBSUB subcommands." });
     }
 
     /// <summary>
