@@ -154,6 +154,28 @@ public class PubSubTests
         catch (SocketException) { }
     }
 
+    [Theory]
+    [InlineData(ServerKind.Mirra)]
+    [InlineData(ServerKind.Redis)]
+    public void A_normal_client_that_never_reads_is_dropped_once_the_normal_class_has_a_limit(ServerKind kind)
+    {
+        using var server = ServerProcess.Start(kind);
+        using var admin = server.Connect();
+        Assert.Equal("OK", admin.Call("SET", "big", new string('z', 512 * 1024)).AsString());
+        Assert.Equal("OK", admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 4mb 0 0").AsString());
+
+        using var greedy = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        greedy.Connect(ServerProcess.Host, server.Port);
+        var gets = Enumerable.Range(0, 64).SelectMany(_ => RespClient.Encode("GET", "big")).ToArray();
+        try { for (int i = 0; i < 20; i++) greedy.Send(gets); } // 640 × 512 KB asked for, nothing read
+        catch (SocketException) { } // closed by the server meanwhile
+
+        server.WaitForLog("scheduled to be closed ASAP for overcoming of output buffer limits.", TimeSpan.FromSeconds(20));
+        var line = server.LogText().Split('\n').First(l => l.Contains("for overcoming of output buffer limits"));
+        Assert.Matches(@" # Client id=\d+ addr=127\.0\.0\.1:\d+ .* flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 .* cmd=get user=default redir=-1 resp=2 scheduled to be closed ASAP", line);
+        Assert.DoesNotContain("cmd=get", admin.Call("CLIENT", "LIST").AsString());
+    }
+
     [Fact]
     public void Resp2_subscriber_is_restricted_and_a_slow_subscriber_below_the_limits_gets_everything()
     {
