@@ -18,4 +18,5 @@ fi
 
 dotnet build Mirra.slnx -c Release -nologo -v q
 dotnet test tests/Mirra.Tests -c Release --no-build --nologo -v q
+npm install --prefix tests/Mirra.IntegrationTests/node --no-audit --no-fund --silent
 dotnet test tests/Mirra.IntegrationTests -c Release --no-build --nologo -v q

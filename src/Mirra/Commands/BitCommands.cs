@@ -56,6 +56,7 @@ public static class BitCommands
             created.EnsureLength(index + 1);
             created.Buffer[index] = (byte)(on << shift);
             ctx.Db.Add(key.ToArray(), created);
+            ctx.Notify(Config.KeyspaceEvents.String, "setbit", key);
             ctx.Dirty();
             ctx.Reply.Integer(0);
             return;
@@ -74,6 +75,7 @@ public static class BitCommands
             ctx.Db.Touch(e);
             StringCommands.GrowZero(m, index + 1);
             m.Buffer[index] = (byte)((m.Buffer[index] & ~(1 << shift)) | (int)(on << shift));
+            ctx.Notify(Config.KeyspaceEvents.String, "setbit", key);
             ctx.Dirty();
         }
         ctx.Reply.Integer(old);

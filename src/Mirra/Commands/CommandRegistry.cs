@@ -26,5 +26,6 @@ public static class CommandRegistry
         ShutdownCommands.Register(table);
         TransactionCommands.Register(table);
         HyperLogLogCommands.Register(table);
+        PubSubCommands.Register(table);
     }
 }

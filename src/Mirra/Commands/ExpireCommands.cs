@@ -81,6 +81,7 @@ public static class ExpireCommands
         if (when <= ctx.NowMs && !ctx.Server.IsReplica)
         {
             ctx.Db.Delete(key);
+            ctx.Notify(Config.KeyspaceEvents.Generic, "del", key);
             ctx.Dirty();
             bool lazy = ctx.Server.Config.LazyfreeLazyExpire;
             ctx.Propagate(lazy ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray(), ctx.ArgBytes(1));
@@ -91,6 +92,7 @@ public static class ExpireCommands
         ctx.Db.SetExpire(e, when);
         ctx.Dirty();
         ctx.Reply.Integer(1);
+        ctx.Notify(Config.KeyspaceEvents.Generic, "expire", key);
         // Replicated as PEXPIREAT with the absolute time; the condition arguments are kept.
         if (relative || seconds)
         {
@@ -131,6 +133,7 @@ public static class ExpireCommands
         var e = ctx.LookupWrite(ctx.Arg(1));
         if (e != null && ctx.Db.RemoveExpire(e))
         {
+            ctx.Notify(Config.KeyspaceEvents.Generic, "persist", ctx.Arg(1));
             ctx.Dirty();
             ctx.Reply.Integer(1);
         }

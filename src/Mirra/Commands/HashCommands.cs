@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using Mirra.Config;
 using Mirra.Engine;
 using Mirra.Storage;
 using Mirra.Storage.Types;
@@ -125,6 +126,7 @@ public static class HashCommands
             if (SetField(ctx, ref hash, ctx.Arg(i), ctx.Arg(i + 1))) created++;
         Store(ctx, e, hash);
         if (ctx.Command.Name == "hset") ctx.Reply.Integer(created); else ctx.Reply.Ok();
+        ctx.Notify(KeyspaceEvents.Hash, "hset", ctx.Arg(1));
         ctx.Dirty((ctx.ArgCount - 2) / 2);
     }
 
@@ -138,6 +140,7 @@ public static class HashCommands
         SetField(ctx, ref hash, ctx.Arg(2), ctx.Arg(3));
         Store(ctx, e, hash);
         ctx.Reply.Integer(1);
+        ctx.Notify(KeyspaceEvents.Hash, "hset", ctx.Arg(1));
         ctx.Dirty();
     }
 
@@ -163,8 +166,11 @@ public static class HashCommands
             }
             if (deleted > 0)
             {
-                if (hash.IsEmpty) ctx.Db.Delete(ctx.Arg(1));
+                bool removed = hash.IsEmpty;
+                if (removed) ctx.Db.Delete(ctx.Arg(1));
                 else Store(ctx, e, hash);
+                ctx.Notify(KeyspaceEvents.Hash, "hdel", ctx.Arg(1));
+                if (removed) ctx.Notify(KeyspaceEvents.Generic, "del", ctx.Arg(1));
             }
         }
         ctx.Reply.Integer(deleted);
@@ -195,6 +201,7 @@ public static class HashCommands
         SetField(ctx, ref hash, ctx.Arg(2), digits[..n]);
         Store(ctx, e, hash);
         ctx.Reply.Integer(value);
+        ctx.Notify(KeyspaceEvents.Hash, "hincrby", ctx.Arg(1));
         ctx.Dirty();
     }
 
@@ -220,6 +227,7 @@ public static class HashCommands
         SetField(ctx, ref hash, ctx.Arg(2), result);
         Store(ctx, e, hash);
         ctx.Reply.Bulk(result);
+        ctx.Notify(KeyspaceEvents.Hash, "hincrbyfloat", ctx.Arg(1));
         ctx.Dirty();
         ctx.Propagate("HSET"u8.ToArray(), ctx.ArgBytes(1), ctx.ArgBytes(2), result);
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using Mirra.Config;
 using Mirra.Engine;
 using Mirra.Storage;
 using Mirra.Util;
@@ -40,7 +41,7 @@ public static class KeyCommands
     internal static KeyEntry? LookupReadNoTouch(CommandContext ctx, ReadOnlySpan<byte> key)
     {
         var e = ctx.Db.LookupNoTouch(key);
-        if (e == null) ctx.Server.Stats.KeyspaceMisses++; else ctx.Server.Stats.KeyspaceHits++;
+        if (e == null) ctx.KeyMiss(key); else ctx.Server.Stats.KeyspaceHits++;
         return e;
     }
 
@@ -94,6 +95,7 @@ public static class KeyCommands
             ctx.LookupWrite(key); // expires the key first, so an expired key is not counted as deleted
             if (ctx.Db.Delete(key))
             {
+                ctx.Notify(KeyspaceEvents.Generic, "del", key);
                 ctx.Dirty();
                 deleted++;
             }
@@ -151,6 +153,8 @@ public static class KeyCommands
         long expireAt = db.ExpireAtOf(e);
         db.Add(ctx.ArgBytes(2), value, expireAt);
         db.Delete(src);
+        ctx.Notify(KeyspaceEvents.Generic, "rename_from", src);
+        ctx.Notify(KeyspaceEvents.Generic, "rename_to", dst);
         ctx.Dirty();
         if (nx) ctx.Reply.Integer(1); else ctx.Reply.Ok();
     }
@@ -190,6 +194,7 @@ public static class KeyCommands
         object copy = e.Value is long l ? l : ValueTypes.DeepCopy(e.Value);
         if (delete) dst.Delete(newKey);
         dst.Add(ctx.ArgBytes(2), copy, expireAt);
+        ctx.Server.Notifications.Notify(KeyspaceEvents.Generic, "copy_to", newKey, dst.Index);
         ctx.Dirty();
         ctx.Reply.Integer(1);
     }
@@ -208,6 +213,8 @@ public static class KeyCommands
         if (dst.Lookup(key) != null) { ctx.Reply.Integer(0); return; }
         dst.Add(ctx.ArgBytes(1), e.Value, src.ExpireAtOf(e));
         src.Delete(key);
+        ctx.Notify(KeyspaceEvents.Generic, "move_from", key);
+        ctx.Server.Notifications.Notify(KeyspaceEvents.Generic, "move_to", key, dst.Index);
         ctx.Dirty();
         ctx.Reply.Integer(1);
     }

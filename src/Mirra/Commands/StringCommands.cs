@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using Mirra.Config;
 using Mirra.Engine;
 using Mirra.Protocol;
 using Mirra.Storage;
@@ -109,9 +110,13 @@ public static partial class StringCommands
     static void SetKey(CommandContext ctx, ReadOnlySpan<byte> key, object value)
     {
         var e = ctx.LookupWrite(key);
-        if (e == null) { ctx.Db.Add(key.ToArray(), value); return; }
-        ctx.Db.Replace(e, value);
-        ctx.Db.RemoveExpire(e);
+        if (e == null) ctx.Db.Add(key.ToArray(), value);
+        else
+        {
+            ctx.Db.Replace(e, value);
+            ctx.Db.RemoveExpire(e);
+        }
+        ctx.Notify(KeyspaceEvents.String, "set", key);
     }
 
     // ---------------------------------------------------------------- SET and friends
@@ -225,6 +230,8 @@ public static partial class StringCommands
             else if ((flags & SetFlags.KeepTtl) == 0) ctx.Db.RemoveExpire(existing);
         }
         ctx.Dirty();
+        ctx.Notify(KeyspaceEvents.String, "set", key);
+        if (expireAt >= 0) ctx.Notify(KeyspaceEvents.Generic, "expire", key);
 
         if (expireAt >= 0)
             ctx.Propagate(SetWord, ctx.ArgBytes(1), ctx.ArgBytes(valueArg), PxAtWord, LongBytes(expireAt));
@@ -261,6 +268,7 @@ public static partial class StringCommands
             ctx.Db.Replace(e, value);
             ctx.Db.RemoveExpire(e);
         }
+        ctx.Notify(KeyspaceEvents.String, "set", key);
         ctx.Dirty();
         ctx.Propagate(SetWord, ctx.ArgBytes(1), ctx.ArgBytes(2));
     }
@@ -273,6 +281,7 @@ public static partial class StringCommands
         if (e == null) { ctx.Reply.Null(); return; }
         if (!ReplyString(ctx, e.Value)) return;
         ctx.Db.Delete(key);
+        ctx.Notify(KeyspaceEvents.Generic, "del", key);
         ctx.Dirty();
         ctx.Propagate(DelWord, ctx.ArgBytes(1));
     }
@@ -301,15 +310,18 @@ public static partial class StringCommands
             ctx.Db.Delete(key);
             ctx.Dirty();
             ctx.Propagate(DelWord, ctx.ArgBytes(1));
+            ctx.Notify(KeyspaceEvents.Generic, "del", key);
         }
         else if (expireArg >= 0)
         {
             ctx.Db.SetExpire(e, expireAt);
+            ctx.Notify(KeyspaceEvents.Generic, "expire", key);
             ctx.Dirty();
             ctx.Propagate(PExpireAtWord, ctx.ArgBytes(1), LongBytes(expireAt));
         }
         else if ((flags & SetFlags.Persist) != 0 && ctx.Db.RemoveExpire(e))
         {
+            ctx.Notify(KeyspaceEvents.Generic, "persist", key);
             ctx.Dirty();
             ctx.Propagate(PersistWord, ctx.ArgBytes(1));
         }
@@ -390,6 +402,7 @@ public static partial class StringCommands
         var boxed = StringValue.FromLong(value);
         if (e == null) ctx.Db.Add(key.ToArray(), boxed);
         else ctx.Db.Replace(e, boxed);
+        ctx.Notify(KeyspaceEvents.String, "incrby", key);
         ctx.Dirty();
         ctx.Reply.Integer(value);
     }
@@ -414,6 +427,7 @@ public static partial class StringCommands
         var result = sum.ToHumanBytes();
         if (e == null) ctx.Db.Add(key.ToArray(), result);
         else ctx.Db.Replace(e, result);
+        ctx.Notify(KeyspaceEvents.String, "incrbyfloat", key);
         ctx.Dirty();
         ctx.Reply.Bulk(result);
         ctx.Propagate(SetWord, ctx.ArgBytes(1), result, KeepTtlWord);
@@ -461,6 +475,7 @@ public static partial class StringCommands
             addition.CopyTo(m.Buffer.AsSpan((int)old));
             total = m.Length;
         }
+        ctx.Notify(KeyspaceEvents.String, "append", key);
         ctx.Dirty();
         ctx.Reply.Integer(total);
     }
@@ -544,6 +559,7 @@ public static partial class StringCommands
             GrowZero(m, length);
             value.CopyTo(m.Buffer.AsSpan((int)offset));
         }
+        ctx.Notify(KeyspaceEvents.String, "setrange", key);
         ctx.Dirty();
         ctx.Reply.Integer(m.Length);
     }

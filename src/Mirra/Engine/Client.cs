@@ -63,8 +63,10 @@ public sealed class Client
     public long LastInteractionMs;
     /// <summary>Name of the last command run ("client|list" style), for CLIENT LIST.</summary>
     public string LastCommand = "NULL";
-    /// <summary>Channel and pattern subscriptions (CLIENT LIST sub/psub).</summary>
-    public int Subscriptions, PatternSubscriptions;
+    /// <summary>Channel, pattern and shard channel subscriptions (CLIENT LIST sub/psub/ssub).</summary>
+    public int Subscriptions, PatternSubscriptions, ShardSubscriptions;
+    /// <summary>When (Unix seconds) the output first reached the soft client-output-buffer-limit, 0 when under it.</summary>
+    public long OutputSoftLimitSince;
     /// <summary>Commands queued in MULTI, or -1 outside a transaction.</summary>
     public int MultiCount = -1;
     /// <summary>MULTI queue and watched keys (see <see cref="Transactions"/>); null until the first MULTI or WATCH.</summary>

@@ -124,8 +124,15 @@ public sealed class CommandContext
     public KeyEntry? LookupRead(ReadOnlySpan<byte> key)
     {
         var e = Db.Lookup(key);
-        if (e == null) Server.Stats.KeyspaceMisses++; else Server.Stats.KeyspaceHits++;
+        if (e == null) KeyMiss(key); else Server.Stats.KeyspaceHits++;
         return e;
+    }
+
+    /// <summary>Counts a keyspace miss of a read lookup and announces it (keyspace event "keymiss", class m).</summary>
+    public void KeyMiss(ReadOnlySpan<byte> key)
+    {
+        Server.Stats.KeyspaceMisses++;
+        Notify(Config.KeyspaceEvents.KeyMiss, "keymiss", key);
     }
 
     /// <summary>Looks a key up for writing (no hit/miss accounting, like lookupKeyWrite).</summary>

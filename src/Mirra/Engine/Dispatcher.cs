@@ -34,9 +34,9 @@ public sealed class Dispatcher
         var executor = _server.Executor;
         int budget = FairnessBudget;
         var batch = client.CurrentBatch;
-        while (batch != null && budget > 0 && !client.IsPaused && !client.Closed && !client.Is(ClientFlags.CloseAfterReply))
+        while (batch != null && budget > 0 && !client.IsPaused && !client.Closed && !client.Is(ClientFlags.CloseAfterReply | ClientFlags.CloseAsap))
         {
-            while (batch.Next < batch.CommandCount && budget > 0 && !client.IsPaused && !client.Closed && !client.Is(ClientFlags.CloseAfterReply))
+            while (batch.Next < batch.CommandCount && budget > 0 && !client.IsPaused && !client.Closed && !client.Is(ClientFlags.CloseAfterReply | ClientFlags.CloseAsap))
             {
                 int i = batch.Next++;
                 _ctx.SetArgs(batch.Buffer, batch.Args, batch.CommandStarts[i], batch.ArgCountOf(i));
@@ -61,6 +61,8 @@ public sealed class Dispatcher
             _server.Clients.OnDisconnected(client);
             return;
         }
+        // client-output-buffer-limit of the client's class (subscribers and replicas are also checked as their output grows).
+        _server.OutputBufferLimits.Check(client);
         executor.NeedFlush(client);
         client.FinishRun(executor);
     }
@@ -138,6 +140,12 @@ public sealed class Dispatcher
         if (command.Has(CommandFlags.NoMulti) && client.Is(ClientFlags.Multi))
         {
             Reject(ctx, command, Transactions.NotAllowedInMulti);
+            return true;
+        }
+        // Pub/Sub: a RESP2 client with subscriptions may only (un)subscribe, PING, QUIT and RESET (RESP3 has no limit).
+        if (client.Is(ClientFlags.PubSub) && client.Protocol == 2 && !Mirra.Commands.PubSubCommands.AllowedWhileSubscribed(command))
+        {
+            Reject(ctx, command, Mirra.Commands.PubSubCommands.SubscribedContextError(command));
             return true;
         }
         int guardMark = client.Reply.Length;

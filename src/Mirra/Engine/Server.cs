@@ -31,6 +31,10 @@ public sealed class Server
     public Clock Clock { get; } = new();
     public KeyspaceNotifications Notifications { get; }
     public ClientRegistry Clients { get; }
+    /// <summary>Channels, patterns and shard channels with their subscribers; PUBLISH delivery.</summary>
+    public PubSub PubSub { get; }
+    /// <summary>client-output-buffer-limit enforcement (normal, replica and pubsub classes).</summary>
+    public OutputBufferLimits OutputBufferLimits { get; }
     /// <summary>The orderly exit shared by SHUTDOWN and SIGTERM/SIGINT.</summary>
     public Shutdown Shutdown { get; }
     public Dispatcher Dispatcher { get; }
@@ -77,6 +81,8 @@ public sealed class Server
         Keyspace = new Keyspace(config.Databases);
         Clients = new ClientRegistry(this);
         Transactions = new Transactions(this);
+        OutputBufferLimits = new OutputBufferLimits(this);
+        PubSub = new PubSub(this);
         Shutdown = new Shutdown(this);
         Dispatcher = new Dispatcher(this);
         Executor.RunClient = Dispatcher.RunClient;

@@ -328,7 +328,7 @@ public sealed class ClientRegistry
           .Append(" db=").Append(c.Db.Index)
           .Append(" sub=").Append(c.Subscriptions)
           .Append(" psub=").Append(c.PatternSubscriptions)
-          .Append(" ssub=0")
+          .Append(" ssub=").Append(c.ShardSubscriptions)
           .Append(" multi=").Append(c.MultiCount)
           .Append(" qbuf=").Append(qbuf)
           .Append(" qbuf-free=").Append(qbufFree)

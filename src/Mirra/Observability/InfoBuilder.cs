@@ -280,9 +280,9 @@ public static class InfoBuilder
         w.Field("current_eviction_exceeded_time", 0);
         w.Field("keyspace_hits", st.KeyspaceHits);
         w.Field("keyspace_misses", st.KeyspaceMisses);
-        w.Field("pubsub_channels", 0);
-        w.Field("pubsub_patterns", 0);
-        w.Field("pubsubshard_channels", 0);
+        w.Field("pubsub_channels", s.PubSub.ChannelCount);
+        w.Field("pubsub_patterns", s.PubSub.PatternCount);
+        w.Field("pubsubshard_channels", s.PubSub.ShardChannelCount);
         w.Field("latest_fork_usec", 0);
         w.Field("total_forks", 0);
         w.Field("migrate_cached_sockets", 0);

@@ -62,6 +62,7 @@ public sealed class Database
         _keyspace.BeforeWrite(this, key);
         _keys.Add(e);
         if (expireAtMs >= 0) SetExpire(e, expireAtMs);
+        _keyspace.KeyAdded?.Invoke(this, key);
         return e;
     }
 

@@ -20,6 +20,8 @@ public sealed class Keyspace
 
     /// <summary>Called with (db, key) when a key is deleted because it expired: propagation and notifications.</summary>
     public Action<Database, byte[]>? KeyExpired;
+    /// <summary>Called with (db, key) when a key is created (keyspace event "new").</summary>
+    public Action<Database, byte[]>? KeyAdded;
     /// <summary>Called before any write to a key (WATCH invalidation, snapshot copy-on-write).</summary>
     public Action<Database, byte[]>? KeyWriting;
     /// <summary>Called before a database is emptied.</summary>
