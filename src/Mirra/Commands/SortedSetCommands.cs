@@ -367,9 +367,20 @@ public static class SortedSetCommands
         public long Count;
         int _mark;
 
+        bool _known;
+
+        /// <summary>Starts a reply whose length is found while emitting (score and lex ranges).</summary>
         public void Begin()
         {
             if (Store == null) _mark = Reply.BeginDeferred();
+        }
+
+        /// <summary>Starts a reply of <paramref name="count"/> members (rank ranges know it up front).</summary>
+        public void BeginKnown(long count)
+        {
+            if (Store != null) { Expect(count); return; }
+            Reply.ArrayHeader(WithScores && !Reply.Resp3 ? count * 2 : count);
+            _known = true;
         }
 
         /// <summary>
@@ -388,7 +399,10 @@ public static class SortedSetCommands
             else ReplyMember(Reply, member, score, WithScores);
         }
 
-        public readonly void EndReply() => Reply.EndDeferredArray(_mark, WithScores && !Reply.Resp3 ? Count * 2 : Count);
+        public readonly void EndReply()
+        {
+            if (!_known) Reply.EndDeferredArray(_mark, WithScores && !Reply.Resp3 ? Count * 2 : Count);
+        }
     }
 
     /// <summary>
@@ -461,7 +475,7 @@ public static class SortedSetCommands
             else ctx.Reply.EmptyArray();
             return;
         }
-        output.Begin();
+        if (kind != RangeKind.Rank) output.Begin();
         switch (kind)
         {
             case RangeKind.Rank: EmitRankRange(z, start, end, reverse, ref output); break;
@@ -478,10 +492,10 @@ public static class SortedSetCommands
         if (start < 0) start = length + start;
         if (end < 0) end = length + end;
         if (start < 0) start = 0;
-        if (start > end || start >= length) return;
+        if (start > end || start >= length) { output.BeginKnown(0); return; }
         if (end >= length) end = length - 1;
         long n = end - start + 1;
-        output.Expect(n);
+        output.BeginKnown(n);
         var c = z.AtRank(reverse ? length - 1 - start : start);
         for (; n > 0 && c.IsValid; n--)
         {
