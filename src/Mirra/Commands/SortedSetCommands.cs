@@ -234,18 +234,15 @@ public static class SortedSetCommands
             }
             if (e == null && z.Count > 0) ctx.Db.Add(ctx.ArgBytes(1), z);
         }
-        if (added + updated > 0)
+        ctx.Dirty(added + updated);
+        if (!ctx.Failed)
         {
-            ctx.Dirty(added + updated);
-            ctx.Notify(KeyspaceEvents.ZSet, incr ? "zincr" : "zadd", key);
-        }
-        if (ctx.Failed) return;
-        if (incr)
-        {
-            if (processed > 0) ctx.Reply.Double(score);
+            if (!incr) ctx.Reply.Integer(ch ? added + updated : added);
+            else if (processed > 0) ctx.Reply.Double(score);
             else ctx.Reply.Null();
         }
-        else ctx.Reply.Integer(ch ? added + updated : added);
+        // Like Redis, the event follows the reply.
+        if (added + updated > 0) ctx.Notify(KeyspaceEvents.ZSet, incr ? "zincr" : "zadd", key);
     }
 
     // ---- ZREM ----
