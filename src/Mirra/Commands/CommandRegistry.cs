@@ -20,6 +20,7 @@ public static class CommandRegistry
         ServerKeyspaceCommands.Register(table);
         HashCommands.Register(table);
         SetCommands.Register(table);
+        SortedSetCommands.Register(table);
         ClientCommands.Register(table);
         CommandCommands.Register(table);
         MonitorCommands.Register(table);

@@ -170,11 +170,13 @@ public sealed class RespWriter
     public void SetHeader(long count) => WriteLine(Resp3 ? (byte)'~' : (byte)'*', count);
     public void PushHeader(long count) => WriteLine(Resp3 ? (byte)'>' : (byte)'*', count);
 
+    /// <summary>A double as Redis's addReplyDouble writes it: "%.17g" ("inf"/"-inf"), a bulk string in RESP2.</summary>
     public void Double(double value)
     {
-        string s = Util.Numbers.FormatDouble(value);
-        if (Resp3) { WriteRaw(","u8); WriteRawAscii(s); WriteRaw(Crlf); }
-        else Bulk(Encoding.ASCII.GetBytes(s));
+        Span<byte> s = stackalloc byte[Util.Numbers.MaxDoubleChars];
+        int n = Util.Numbers.FormatDouble(value, s);
+        if (Resp3) { WriteRaw(","u8); WriteRaw(s[..n]); WriteRaw(Crlf); }
+        else Bulk(s[..n]);
     }
 
     public void Boolean(bool value)

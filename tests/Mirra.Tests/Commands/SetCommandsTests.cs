@@ -445,14 +445,7 @@ public class SetCommandsTests
     public void NotificationsAndDirtyCountsMatchRedis()
     {
         var s = new TestServer("notify-keyspace-events", "KEA");
-        var events = new List<string>();
-        s.Server.Notifications.HasSubscribers = () => true;
-        s.Server.Notifications.Publish = (channel, message) =>
-        {
-            var c = Encoding.UTF8.GetString(channel);
-            if (c.StartsWith("__keyevent@0__:", StringComparison.Ordinal)) events.Add(c[15..] + " " + Encoding.UTF8.GetString(message));
-            return 0; // receivers: none, the test only records
-        };
+        var events = s.CaptureKeyEvents();
         const string table = """
             sadd s 1 2 3 | :3\r\n | 3 | sadd s
             sadd s 1 | :0\r\n | 0 |

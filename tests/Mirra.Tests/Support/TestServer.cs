@@ -56,6 +56,23 @@ public sealed class TestServer
         return reply;
     }
 
+    /// <summary>
+    /// Records keyevent notifications of db 0 as "event key" (enable them with notify-keyspace-events),
+    /// as a subscriber to __keyevent@0__:* would see them.
+    /// </summary>
+    public List<string> CaptureKeyEvents()
+    {
+        var events = new List<string>();
+        Server.Notifications.HasSubscribers = () => true;
+        Server.Notifications.Publish = (channel, message) =>
+        {
+            var name = Encoding.UTF8.GetString(channel);
+            if (name.StartsWith("__keyevent@0__:", StringComparison.Ordinal)) events.Add(name[15..] + " " + Encoding.UTF8.GetString(message));
+            return 1;
+        };
+        return events;
+    }
+
     /// <summary>Moves the (frozen) clock seen by commands, for expiry tests, without sleeping.</summary>
     public void AdvanceTime(long ms) => Server.Clock.FrozenMs += ms;
 }

@@ -578,3 +578,23 @@ public sealed class SetBuilder
         _table = table;
     }
 }
+
+/// <summary>A set seen as ZUNION/ZINTER/ZDIFF input (Redis accepts plain sets there: every member scores 1).</summary>
+public sealed class SetMembersView : ISetMembers
+{
+    readonly object _value;
+
+    public SetMembersView(object setValue) => _value = setValue;
+
+    public long Count => Set.TryOpen(_value, out var set) ? set.Count : 0;
+
+    public bool Contains(ReadOnlySpan<byte> member) => Set.TryOpen(_value, out var set) && set.Contains(member);
+
+    public IEnumerable<byte[]> Members()
+    {
+        var list = new List<byte[]>();
+        if (!Set.TryOpen(_value, out var set)) return list;
+        foreach (var m in set) list.Add(m.IsInteger ? System.Text.Encoding.ASCII.GetBytes(m.Integer.ToString()) : m.Bytes.ToArray());
+        return list;
+    }
+}
