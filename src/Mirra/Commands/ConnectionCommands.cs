@@ -14,6 +14,7 @@ public static class ConnectionCommands
         t.Add(new CommandSpec("quit", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, Quit) { Group = "connection", Summary = "Closes the connection." });
         t.Add(new CommandSpec("select", 2, "loading stale fast", 0, 0, 0, Select) { Group = "connection", Summary = "Changes the selected database." });
         t.Add(new CommandSpec("auth", -2, "noscript loading stale fast no_auth sentinel allow_busy", 0, 0, 0, Auth) { Group = "connection", Summary = "Authenticates the connection." });
+        t.Add(new CommandSpec("reset", 1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, Reset) { Group = "connection", Since = "6.2.0", Summary = "Resets the connection to its state right after connecting." });
         t.Add(new CommandSpec("hello", -1, "noscript loading stale fast no_auth sentinel allow_busy", 0, 0, 0, Hello) { Group = "connection", Since = "6.0.0", Summary = "Handshakes with the server." });
     }
 
@@ -71,6 +72,31 @@ public static class ConnectionCommands
         if (!ctx.Server.AuthRequired) return true;
         var expected = Encoding.UTF8.GetBytes(ctx.Server.Config.RequirePass ?? "");
         return CryptographicOperations.FixedTimeEquals(expected, password);
+    }
+
+    /// <summary>
+    /// RESET (Redis's clearClientConnectionState): leaves MULTI and WATCH, pub/sub and MONITOR, back to
+    /// RESP2, db 0, no name, CLIENT REPLY ON, no NO-EVICT, and authenticated only if no password is needed.
+    /// </summary>
+    static void Reset(CommandContext ctx)
+    {
+        var c = ctx.Client;
+        var server = ctx.Server;
+        server.Transactions.Discard(c);
+        server.PubSub.RemoveClient(c);
+        if (c.Is(ClientFlags.Monitor))
+        {
+            server.Clients.Monitors.Remove(c);
+            c.Flags &= ~(ClientFlags.Monitor | ClientFlags.Replica);
+        }
+        c.Flags &= ~(ClientFlags.PubSub | ClientFlags.NoEvict | ClientFlags.ReadOnly);
+        c.ReplyMode = ReplyMode.On;
+        c.Db = ctx.Keyspace[0];
+        c.Name = null;
+        c.User = "default";
+        c.Authenticated = !server.AuthRequired;
+        c.Protocol = 2;
+        ctx.Reply.SimpleString("RESET"u8);
     }
 
     static void Hello(CommandContext ctx)
