@@ -18,6 +18,15 @@ public class DifferentialTests
     static readonly string[] Fields = { "f0", "f1", "f2", "nombre", "email", "" };
 
     static string Key(Random r) => Keys[r.Next(Keys.Length)];
+    static string Member(Random r) => r.Next(3) == 0 ? r.Next(-3, 20).ToString() : r.Next(4) == 0 ? new string('m', r.Next(60, 70)) : "m" + r.Next(12);
+    static string Score(Random r) => r.Next(5) switch
+    {
+        0 => "-inf",
+        1 => "+inf",
+        2 => (r.NextDouble() * 10 - 5).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture),
+        _ => r.Next(-5, 10).ToString(),
+    };
+    static string Bound(Random r) => r.Next(4) == 0 ? "(" + r.Next(-5, 10) : Score(r);
     static string Field(Random r) => Fields[r.Next(Fields.Length)];
 
     static string Value(Random r) => r.Next(8) switch
@@ -84,6 +93,47 @@ public class DifferentialTests
         r => Unordered("HGETALL", Key(r)),
         r => Unordered("HKEYS", Key(r)),
         r => Unordered("HVALS", Key(r)),
+        // sets (SPOP and SRANDMEMBER are random: left out)
+        r => C("SADD", Key(r), Member(r), Member(r), Member(r)),
+        r => C("SREM", Key(r), Member(r), Member(r)),
+        r => C("SISMEMBER", Key(r), Member(r)),
+        r => C("SMISMEMBER", Key(r), Member(r), Member(r)),
+        r => C("SCARD", Key(r)),
+        r => Unordered("SMEMBERS", Key(r)),
+        r => Unordered("SINTER", Key(r), Key(r)),
+        r => Unordered("SUNION", Key(r), Key(r)),
+        r => Unordered("SDIFF", Key(r), Key(r)),
+        r => C(r.Next(3) switch { 0 => "SINTERSTORE", 1 => "SUNIONSTORE", _ => "SDIFFSTORE" }, Key(r), Key(r), Key(r)),
+        r => C("SMOVE", Key(r), Key(r), Member(r)),
+        r => C("SINTERCARD", "2", Key(r), Key(r), "LIMIT", r.Next(0, 4).ToString()),
+        // sorted sets
+        r => C("ZADD", Key(r), Score(r), Member(r), Score(r), Member(r)),
+        r => r.Next(3) switch
+        {
+            0 => C("ZADD", Key(r), "NX", "CH", Score(r), Member(r)),
+            1 => C("ZADD", Key(r), "GT", "CH", Score(r), Member(r)),
+            _ => C("ZADD", Key(r), "XX", "INCR", Score(r), Member(r)),
+        },
+        r => C("ZREM", Key(r), Member(r), Member(r)),
+        r => C("ZSCORE", Key(r), Member(r)),
+        r => C("ZMSCORE", Key(r), Member(r), Member(r)),
+        r => C("ZINCRBY", Key(r), Score(r), Member(r)),
+        r => C("ZCARD", Key(r)),
+        r => C("ZCOUNT", Key(r), Bound(r), Bound(r)),
+        r => C("ZRANK", Key(r), Member(r)),
+        r => C("ZREVRANK", Key(r), Member(r)),
+        r => C("ZRANGE", Key(r), r.Next(-3, 3).ToString(), r.Next(-3, 5).ToString(), "WITHSCORES"),
+        r => C("ZRANGE", Key(r), Bound(r), Bound(r), "BYSCORE", "LIMIT", r.Next(0, 3).ToString(), r.Next(-1, 4).ToString()),
+        r => C("ZRANGE", Key(r), Bound(r), Bound(r), "BYSCORE", "REV", "WITHSCORES"),
+        r => C("ZRANGEBYLEX", Key(r), "-", r.Next(2) == 0 ? "+" : "[m5"),
+        r => C("ZPOPMIN", Key(r), r.Next(1, 3).ToString()),
+        r => C("ZPOPMAX", Key(r)),
+        r => C("ZREMRANGEBYRANK", Key(r), "0", r.Next(0, 3).ToString()),
+        r => C("ZREMRANGEBYSCORE", Key(r), Bound(r), Bound(r)),
+        r => C("ZUNIONSTORE", Key(r), "2", Key(r), Key(r), "WEIGHTS", "2", "1", "AGGREGATE", r.Next(2) == 0 ? "MAX" : "SUM"),
+        r => C("ZINTERSTORE", Key(r), "2", Key(r), Key(r)),
+        r => C("ZDIFFSTORE", Key(r), "2", Key(r), Key(r)),
+        r => C("ZRANGESTORE", Key(r), Key(r), "0", "-1"),
     };
 
     [Theory]
