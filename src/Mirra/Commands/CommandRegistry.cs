@@ -19,6 +19,7 @@ public static class CommandRegistry
         ExpireCommands.Register(table);
         ServerKeyspaceCommands.Register(table);
         HashCommands.Register(table);
+        ListCommands.Register(table);
         ClientCommands.Register(table);
         CommandCommands.Register(table);
         MonitorCommands.Register(table);

@@ -37,6 +37,8 @@ public sealed class Server
     public Random Random { get; } = new();
     public MemoryStats Memory { get; }
     public ReplicationState Replication { get; } = new();
+    /// <summary>Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN...) and the serving of ready keys.</summary>
+    public Blocking Blocking { get; }
 
     /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
     public string RunId { get; } = Util.RandomIds.NewHexId();
@@ -72,6 +74,7 @@ public sealed class Server
         Log = log;
         Keyspace = new Keyspace(config.Databases);
         Clients = new ClientRegistry(this);
+        Blocking = new Blocking(this);
         Shutdown = new Shutdown(this);
         Dispatcher = new Dispatcher(this);
         Executor.RunClient = Dispatcher.RunClient;

@@ -72,6 +72,15 @@ public readonly struct LongDouble
         return new LongDouble(negative, m << lz, e - lz, Kind.Finite);
     }
 
+    /// <summary>The nearest double (infinities and NaN carry over; too small values become zero).</summary>
+    public double ToDouble()
+    {
+        if (_kind == Kind.NaN) return double.NaN;
+        if (_kind == Kind.Infinity) return _negative ? double.NegativeInfinity : double.PositiveInfinity;
+        double d = Math.ScaleB((double)_mantissa, _exponent);
+        return _negative ? -d : d;
+    }
+
     public static LongDouble operator -(LongDouble a) => new(!a._negative, a._mantissa, a._exponent, a._kind);
 
     /// <summary>The correctly rounded (to nearest, ties to even) sum, like one x87 FADD.</summary>
