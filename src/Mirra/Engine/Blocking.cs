@@ -103,6 +103,8 @@ public sealed class Blocking
     /// </summary>
     public static bool MayBlock(Client c) => (c.Flags & (ClientFlags.Multi | ClientFlags.DenyBlocking)) == 0;
 
+    static readonly LongDouble Thousand = LongDouble.FromLong(1000);
+
     /// <summary>
     /// Redis's getTimeoutFromObjectOrReply in seconds: a long double (decimal or hexadecimal) turned into
     /// whole milliseconds rounded up; negative (or too large to convert) is refused. Gives the absolute
@@ -116,15 +118,13 @@ public sealed class Blocking
             ctx.Error("ERR timeout is not a float or out of range");
             return false;
         }
-        double ms = Math.Ceiling(seconds.ToDouble() * 1000.0);
-        // C converts an out-of-range value to LLONG_MIN, which Redis then reports as negative.
-        if (double.IsNaN(ms) || ms < 0 || ms >= 9.2233720368547758e18)
+        // In long double precision, like Redis: -0.001 s is -0.99999... ms, which rounds up to 0 (forever).
+        long timeout = (seconds * Thousand).CeilingToInt64();
+        if (timeout < 0)
         {
-            ctx.Error("ERR timeout is negative");
+            ctx.Error("ERR timeout is negative"); // out of range too: C converts it to LLONG_MIN
             return false;
         }
-        long timeout = (long)ms;
-        if (timeout == 0 && !seconds.IsZero && !seconds.IsNegative) timeout = 1; // below double precision, still > 0
         if (timeout > 0) deadlineMs = timeout > long.MaxValue - ctx.NowMs ? long.MaxValue : ctx.NowMs + timeout;
         return true;
     }

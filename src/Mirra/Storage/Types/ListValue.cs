@@ -502,7 +502,7 @@ public sealed class ListValue : IAggregateValue
         }
         // Too big for this node: the element leaves it and goes in through the insertion path.
         var at = c;
-        bool atEnd = RemoveAt(ref at, fill, merge: false);
+        bool atEnd = RemoveAt(ref at);
         if (atEnd) InsertAt(EndCursor(false), after: true, value, fill);
         else InsertAt(at, after: false, value, fill);
     }
@@ -566,9 +566,9 @@ public sealed class ListValue : IAggregateValue
 
     /// <summary>
     /// Removes the element at the cursor, which then points at the element that followed it. Returns true
-    /// when no element follows (the removed one was the last).
+    /// when no element follows (the removed one was the last). Nodes are not merged (that would move the cursor).
     /// </summary>
-    public bool RemoveAt(ref Cursor c, int fill, bool merge = true)
+    public bool RemoveAt(ref Cursor c)
     {
         var node = Node(c.Node);
         int size = NextStart(node, c.Pos) - c.Pos;
@@ -582,14 +582,11 @@ public sealed class ListValue : IAggregateValue
         node = RemoveFrom(node, c.Pos, size, 1);
         SetNode(c.Node, node);
         AddTotal(-1);
-        bool atEnd = false;
-        if (c.Pos >= NUsed(node))
-        {
-            if (c.Node + 1 < NodeCount) { c.Node++; c.Pos = HeaderSize; }
-            else atEnd = true;
-        }
-        if (merge && NodeCount > 1) MergeAll(fill);
-        return atEnd;
+        if (c.Pos < NUsed(node)) return false;
+        if (c.Node + 1 >= NodeCount) return true;
+        c.Node++;
+        c.Pos = HeaderSize;
+        return false;
     }
 
     /// <summary>LREM: removes up to |count| elements equal to <paramref name="value"/> (all when 0), from the tail when negative.</summary>
