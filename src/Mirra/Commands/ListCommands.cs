@@ -129,7 +129,9 @@ public static class ListCommands
         int fill = Fill(ctx);
         if (list == null)
         {
-            list = new ListValue();
+            long bytes = 0;
+            for (int i = 2; i < ctx.ArgCount; i++) bytes += ListValue.ElementSize(ctx.Arg(i).Length);
+            list = new ListValue(bytes, fill); // a list made in one command gets its node sized once
             for (int i = 2; i < ctx.ArgCount; i++) list.Push(ctx.Arg(i), head, fill);
             ctx.Db.Add(ctx.ArgBytes(1), list);
         }
@@ -401,7 +403,7 @@ public static class ListCommands
         int fill = Fill(ctx);
         if (dest == null)
         {
-            dest = new ListValue();
+            dest = new ListValue(ListValue.ElementSize(value.Length), fill);
             dest.Push(value, toHead, fill);
             ctx.Db.Add(destKey.ToArray(), dest);
         }

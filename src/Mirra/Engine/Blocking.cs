@@ -74,6 +74,7 @@ public sealed class Blocking
     readonly Dictionary<Client, BlockedClient> _blocked = new(ReferenceEqualityComparer.Instance);
     List<WaitQueue> _ready = new(), _spare = new();
     readonly PriorityQueue<BlockedClient, long> _timeouts = new();
+    readonly Action<Database, byte[]> _onKeyWriting;
     TimerQueue.TimerEntry? _timer;
     long _timerDueMs;
     int _withTimeout;
@@ -83,7 +84,7 @@ public sealed class Blocking
         _server = server;
         _ctx = new CommandContext(server);
         _byDb = new HashTable<WaitQueue>?[server.Keyspace.Databases.Length];
-        server.Keyspace.KeyWriting += OnKeyWriting;
+        _onKeyWriting = OnKeyWriting; // hooked only while someone is blocked: writes cost nothing otherwise
         server.Keyspace.DatabasesSwapping += OnDatabasesSwapping;
         server.Clients.Disconnected += c => { if (_blocked.TryGetValue(c, out var b)) Unblock(b, resume: false); };
         server.Clients.UnblockHandler = ClientUnblock;
@@ -148,6 +149,7 @@ public sealed class Blocking
             b.Queues[i] = q;
             b.Nodes[i] = q.Waiters.AddLast(b);
         }
+        if (_blocked.Count == 0) _server.Keyspace.KeyWriting += _onKeyWriting;
         _blocked[client] = b;
         client.Flags |= ClientFlags.Blocked;
         client.IsPaused = true;
@@ -178,7 +180,6 @@ public sealed class Blocking
 
     void OnKeyWriting(Database db, byte[] key)
     {
-        if (_blocked.Count == 0) return;
         var q = _byDb[db.Index]?.Find(key);
         if (q == null || q.Queued) return;
         q.Queued = true;
@@ -324,6 +325,7 @@ public sealed class Blocking
         if (b.DeadlineMs > 0) _withTimeout--;
         var client = b.Client;
         _blocked.Remove(client);
+        if (_blocked.Count == 0) _server.Keyspace.KeyWriting -= _onKeyWriting;
         client.Flags &= ~ClientFlags.Blocked;
         client.IsPaused = false;
         if (!resume || client.Closed) return;

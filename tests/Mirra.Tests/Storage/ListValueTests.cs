@@ -48,6 +48,26 @@ public class ListValueTests
     }
 
     [Fact]
+    public void APresizedListTakesItsElementsWithoutSlack()
+    {
+        var list = new ListValue(3 * ListValue.ElementSize(5), -2);
+        foreach (var e in new[] { "alpha", "bravo", "gamma" }) list.PushTail(B(e), -2);
+        Assert.Equal([29], list.NodeSizes());
+        Assert.Equal(24 + 24 + 32, list.EstimatedBytes); // the value object, and one array of 8 + 21 bytes rounded to 32
+        // Never more room than one node may use.
+        var capped = new ListValue(100_000, -1);
+        Assert.Equal(24 + 24 + 4096, capped.EstimatedBytes);
+        Assert.Equal(0, capped.Count);
+        // The empty list shares one empty node; its first element gets an array of its own.
+        var a = new ListValue();
+        var b = new ListValue();
+        a.PushTail(B("x"), -2);
+        Assert.Equal(0, b.Count);
+        Assert.Equal(["x"], Items(a));
+        b.Validate();
+    }
+
+    [Fact]
     public void PushesAndPopsAtBothEnds()
     {
         var list = new ListValue();

@@ -34,7 +34,21 @@ public sealed class ListValue : IAggregateValue
     /// <summary>byte[] (a single node) or <see cref="NodeRing"/>.</summary>
     object _data;
 
-    public ListValue() => _data = NewNode(0);
+    /// <summary>The node of every empty list: never written (a first element always needs a bigger array).</summary>
+    static readonly byte[] EmptyNode = NewNode(0);
+
+    public ListValue() => _data = EmptyNode;
+
+    /// <summary>
+    /// An empty list whose first node has room for <paramref name="bytes"/> bytes of elements (see
+    /// <see cref="ElementSize"/>), up to what one node may hold under <paramref name="fill"/>.
+    /// </summary>
+    public ListValue(long bytes, int fill)
+    {
+        fill = ClampFill(fill);
+        int limit = (fill < 0 ? 4096 << (-fill - 1) : SizeSafetyLimit) - HeaderSize;
+        _data = bytes > 0 ? NewNode((int)Math.Min(bytes, limit)) : EmptyNode;
+    }
 
     ListValue(object data) => _data = data;
 
@@ -119,12 +133,12 @@ public sealed class ListValue : IAggregateValue
     /// <summary>Removes an (empty) node; a list back to one node drops the ring.</summary>
     void RemoveNode(int i)
     {
-        if (_data is byte[]) { _data = NewNode(0); return; }
+        if (_data is byte[]) { _data = EmptyNode; return; }
         var ring = (NodeRing)_data;
         ring.Total -= NCount(ring[i]);
         ring.RemoveAt(i);
         if (ring.Count == 1) _data = ring[0];
-        else if (ring.Count == 0) _data = NewNode(0);
+        else if (ring.Count == 0) _data = EmptyNode;
     }
 
     void AddTotal(long delta)
@@ -362,7 +376,7 @@ public sealed class ListValue : IAggregateValue
             if (count <= n)
             {
                 n -= count;
-                if (NodeCount == 1) { _data = NewNode(0); return; }
+                if (NodeCount == 1) { _data = EmptyNode; return; }
                 RemoveNode(index);
                 continue;
             }
