@@ -37,6 +37,8 @@ public enum ClientFlags
     DirtyCas = 1 << 10,   // d
     Unblocked = 1 << 11,
     NoTouch = 1 << 12,    // T
+    /// <summary>Blocking commands answer at once as if timed out (set while EXEC or a script runs: Redis's CLIENT_DENY_BLOCKING).</summary>
+    DenyBlocking = 1 << 13,
 }
 
 public enum ReplyMode { On, Off, Skip, SkipNext }

@@ -92,6 +92,8 @@ public sealed class Dispatcher
         if (client.ReplyMode is ReplyMode.Off or ReplyMode.Skip) client.Reply.Truncate(replyMark);
         if (client.ReplyMode == ReplyMode.Skip) client.ReplyMode = ReplyMode.On;
         else if (client.ReplyMode == ReplyMode.SkipNext) client.ReplyMode = ReplyMode.Skip;
+        // Clients blocked on keys this command (or transaction) wrote are served right after it.
+        if (server.Blocking.HasReadyKeys) server.Blocking.HandleReadyKeys();
         return true;
     }
 

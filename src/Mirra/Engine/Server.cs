@@ -43,6 +43,8 @@ public sealed class Server
     public ReplicationState Replication { get; } = new();
     /// <summary>MULTI/EXEC state and the keys clients WATCH.</summary>
     public Transactions Transactions { get; }
+    /// <summary>Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN...) and the serving of ready keys.</summary>
+    public Blocking Blocking { get; }
 
     /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
     public string RunId { get; } = Util.RandomIds.NewHexId();
@@ -83,6 +85,7 @@ public sealed class Server
         Transactions = new Transactions(this);
         OutputBufferLimits = new OutputBufferLimits(this);
         PubSub = new PubSub(this);
+        Blocking = new Blocking(this);
         Shutdown = new Shutdown(this);
         Dispatcher = new Dispatcher(this);
         Executor.RunClient = Dispatcher.RunClient;

@@ -150,21 +150,20 @@ public static class InfoBuilder
 
     static void Clients(Writer w, Server s)
     {
-        long maxInput = 0, maxOutput = 0, blocked = 0;
+        long maxInput = 0, maxOutput = 0;
         foreach (var c in s.Clients.All)
         {
             maxInput = Math.Max(maxInput, c.Transport?.QueryBufferLength ?? 0);
             maxOutput = Math.Max(maxOutput, Math.Max(c.Reply.Length, c.Transport?.PendingOutputBytes(c) ?? 0));
-            if (c.Is(ClientFlags.Blocked)) blocked++;
         }
         w.Field("connected_clients", s.Clients.Count);
         w.Field("cluster_connections", 0);
         w.Field("maxclients", s.Config.MaxClients);
         w.Field("client_recent_max_input_buffer", maxInput);
         w.Field("client_recent_max_output_buffer", maxOutput);
-        w.Field("blocked_clients", blocked);
+        w.Field("blocked_clients", s.Blocking.BlockedCount + s.Clients.PostponedCount); // Redis 7.0 counts clients postponed by CLIENT PAUSE too
         w.Field("tracking_clients", 0);
-        w.Field("clients_in_timeout_table", 0);
+        w.Field("clients_in_timeout_table", s.Blocking.WithTimeoutCount);
     }
 
     static void Memory(Writer w, Server s)

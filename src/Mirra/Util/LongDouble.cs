@@ -72,6 +72,47 @@ public readonly struct LongDouble
         return new LongDouble(negative, m << lz, e - lz, Kind.Finite);
     }
 
+    /// <summary>The correctly rounded product, like one x87 FMUL.</summary>
+    public static LongDouble operator *(LongDouble a, LongDouble b)
+    {
+        bool negative = a._negative != b._negative;
+        if (a._kind == Kind.NaN || b._kind == Kind.NaN) return NaN;
+        if (a._kind == Kind.Infinity || b._kind == Kind.Infinity)
+        {
+            if ((a._kind == Kind.Finite && a._mantissa == 0) || (b._kind == Kind.Finite && b._mantissa == 0)) return NaN;
+            return negative ? NegativeInfinity : PositiveInfinity;
+        }
+        if (a._mantissa == 0 || b._mantissa == 0) return new LongDouble(negative, 0, 0, Kind.Finite);
+        return Round(new BigInteger(a._mantissa) * b._mantissa, (long)a._exponent + b._exponent, false, negative);
+    }
+
+    /// <summary>
+    /// C's <c>(long long)ceill(x)</c> on x86-64: the smallest integer not below the value, or long.MinValue
+    /// (the "integer indefinite" value) when that is out of range, infinite or NaN.
+    /// </summary>
+    public long CeilingToInt64()
+    {
+        if (_kind != Kind.Finite) return long.MinValue;
+        if (_mantissa == 0) return 0;
+        BigInteger magnitude;
+        bool fraction = false;
+        if (_exponent >= 0)
+        {
+            if (_exponent > 64) return long.MinValue;
+            magnitude = new BigInteger(_mantissa) << _exponent;
+        }
+        else
+        {
+            int shift = -_exponent;
+            var m = new BigInteger(_mantissa);
+            magnitude = shift >= 128 ? BigInteger.Zero : m >> shift;
+            fraction = magnitude << shift != m;
+        }
+        // ceil: up for positive values with a fraction; towards zero (dropping it) for negative ones.
+        var result = _negative ? -magnitude : magnitude + (fraction ? 1 : 0);
+        return result < long.MinValue || result > long.MaxValue ? long.MinValue : (long)result;
+    }
+
     public static LongDouble operator -(LongDouble a) => new(!a._negative, a._mantissa, a._exponent, a._kind);
 
     /// <summary>The correctly rounded (to nearest, ties to even) sum, like one x87 FADD.</summary>
