@@ -21,6 +21,7 @@ public static class CommandRegistry
         HashCommands.Register(table);
         SetCommands.Register(table);
         SortedSetCommands.Register(table);
+        SortedSetBlockingCommands.Register(table);
         ListCommands.Register(table);
         ClientCommands.Register(table);
         CommandCommands.Register(table);
