@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine with .NET 10: installs the Redis tools the
-# tests compare against, builds everything in Release, then runs unit and integration tests.
+# tests compare against (and node/npm for the ioredis tests), builds everything in Release, then runs unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
@@ -8,11 +8,14 @@ need=()
 for tool in redis-server redis-cli redis-benchmark redis-check-rdb redis-sentinel; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Redis tools (missing: ${need[*]})"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools redis-sentinel >/dev/null
+  pkgs=(redis-server redis-tools redis-sentinel)
+  command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)   # the ioredis client tests run on node
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
   # The package starts a redis-server on 6379 where systemd runs; our tests never use that port.
 fi
 
