@@ -323,24 +323,9 @@ public static class HashCommands
     {
         if (!Util.Numbers.TryParseScanCursor(ctx.Arg(2), out ulong cursor)) { ctx.Error(InvalidCursor); return; }
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
-        if (!hash.Exists) { ctx.Reply.WriteRaw("*2\r\n$1\r\n0\r\n*0\r\n"u8); return; }
+        if (!hash.Exists) { ScanArguments.ReplyEmpty(ctx); return; }
 
-        long count = 10;
-        int patternIndex = -1;
-        for (int i = 3; i < ctx.ArgCount; i++)
-        {
-            bool hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "count"u8) && hasValue)
-            {
-                if (!ctx.TryGetLong(i + 1, out count)) return;
-                if (count < 1) { ctx.SyntaxError(); return; }
-                i++;
-            }
-            else if (ctx.ArgIs(i, "match"u8) && hasValue) patternIndex = ++i;
-            else { ctx.SyntaxError(); return; }
-        }
-        var pattern = patternIndex >= 0 ? ctx.Arg(patternIndex) : default;
-        bool usePattern = patternIndex >= 0 && !(pattern.Length == 1 && pattern[0] == '*');
+        if (!ScanArguments.TryParse(ctx, 3, allowType: false, out var scan)) return;
 
         var r = ctx.Reply;
         r.ArrayHeader(2);
@@ -353,7 +338,7 @@ public static class HashCommands
             var it = hash.GetEnumerator();
             while (it.MoveNext())
             {
-                if (usePattern && !Glob.Match(pattern, it.Field)) continue;
+                if (!scan.Matches(it.Field)) continue;
                 r.Bulk(it.Field);
                 r.Bulk(it.Value);
                 n += 2;
@@ -365,9 +350,9 @@ public static class HashCommands
         var fields = _scanBuffer ??= new List<HashField>();
         fields.Clear();
         // Like Redis: at most 10 × COUNT buckets per call, and COUNT is compared with fields and values together.
-        long maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        long maxIterations = scan.Count > long.MaxValue / 10 ? long.MaxValue : scan.Count * 10;
         do cursor = table.Scan(cursor, fields);
-        while (cursor != 0 && maxIterations-- != 0 && fields.Count * 2L < count);
+        while (cursor != 0 && maxIterations-- != 0 && fields.Count * 2L < scan.Count);
 
         Span<byte> digits = stackalloc byte[24];
         Utf8Formatter.TryFormat(cursor, digits, out int len);
@@ -376,7 +361,7 @@ public static class HashCommands
         long elements = 0;
         foreach (var f in fields)
         {
-            if (usePattern && !Glob.Match(pattern, f.Key)) continue;
+            if (!scan.Matches(f.Key)) continue;
             r.Bulk(f.Key);
             r.Bulk(f.Value);
             elements += 2;

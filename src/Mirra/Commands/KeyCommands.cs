@@ -245,31 +245,15 @@ public static class KeyCommands
     static void Scan(CommandContext ctx)
     {
         if (!Util.Numbers.TryParseScanCursor(ctx.Arg(1), out ulong cursor)) { ctx.Error("ERR invalid cursor"); return; }
-        long count = 10;
-        int patternIndex = -1, typeIndex = -1;
-        for (int i = 2; i < ctx.ArgCount; i++)
-        {
-            bool hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "count"u8) && hasValue)
-            {
-                if (!Numbers.TryParseStrictLong(ctx.Arg(i + 1), out count)) { ctx.Error(Errors.NotInteger); return; }
-                if (count < 1) { ctx.SyntaxError(); return; }
-                i++;
-            }
-            else if (ctx.ArgIs(i, "match"u8) && hasValue) patternIndex = ++i;
-            else if (ctx.ArgIs(i, "type"u8) && hasValue) typeIndex = ++i;
-            else { ctx.SyntaxError(); return; }
-        }
-        var pattern = patternIndex >= 0 ? ctx.Arg(patternIndex) : default;
-        bool usePattern = patternIndex >= 0 && !(pattern.Length == 1 && pattern[0] == '*');
+        if (!ScanArguments.TryParse(ctx, 2, allowType: true, out var scan)) return;
 
         var db = ctx.Db;
         var keys = _scanBuffer ??= new List<KeyEntry>();
         keys.Clear();
         // At most 10 × COUNT buckets, so a sparse table cannot make one call slow.
-        long maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        long maxIterations = scan.Count > long.MaxValue / 10 ? long.MaxValue : scan.Count * 10;
         do cursor = db.Table.Scan(cursor, keys);
-        while (cursor != 0 && maxIterations-- != 0 && keys.Count < count);
+        while (cursor != 0 && maxIterations-- != 0 && keys.Count < scan.Count);
 
         var r = ctx.Reply;
         r.ArrayHeader(2);
@@ -280,12 +264,12 @@ public static class KeyCommands
         long n = 0;
         foreach (var e in keys)
         {
-            if (usePattern && !Glob.Match(pattern, e.Key)) continue;
-            if (typeIndex >= 0)
+            if (!scan.Matches(e.Key)) continue;
+            if (scan.TypeIndex >= 0)
             {
                 // Like Redis, a normal lookup (hit/miss counted, expired keys deleted) whose absence reads as "none".
                 var found = LookupReadNoTouch(ctx, e.Key);
-                if (!AsciiEqualsIgnoreCase(ctx.Arg(typeIndex), found == null ? "none" : ValueTypes.TypeName(found.Value))) continue;
+                if (!AsciiEqualsIgnoreCase(ctx.Arg(scan.TypeIndex), found == null ? "none" : ValueTypes.TypeName(found.Value))) continue;
             }
             if (e.HasExpiry)
             {

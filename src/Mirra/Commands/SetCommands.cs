@@ -698,24 +698,9 @@ public static class SetCommands
     {
         if (!Numbers.TryParseScanCursor(ctx.Arg(2), out ulong cursor)) { ctx.Error(InvalidCursor); return; }
         if (!TryGetSet(ctx, ctx.LookupRead(ctx.Arg(1)), out var set)) return;
-        if (!set.Exists) { ctx.Reply.WriteRaw("*2\r\n$1\r\n0\r\n*0\r\n"u8); return; }
+        if (!set.Exists) { ScanArguments.ReplyEmpty(ctx); return; }
 
-        long count = 10;
-        int patternIndex = -1;
-        for (int i = 3; i < ctx.ArgCount; i++)
-        {
-            bool hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "count"u8) && hasValue)
-            {
-                if (!ctx.TryGetLong(i + 1, out count)) return;
-                if (count < 1) { ctx.SyntaxError(); return; }
-                i++;
-            }
-            else if (ctx.ArgIs(i, "match"u8) && hasValue) patternIndex = ++i;
-            else { ctx.SyntaxError(); return; }
-        }
-        var pattern = patternIndex >= 0 ? ctx.Arg(patternIndex) : default;
-        bool usePattern = patternIndex >= 0 && !(pattern.Length == 1 && pattern[0] == '*');
+        if (!ScanArguments.TryParse(ctx, 3, allowType: false, out var scan)) return;
 
         var r = ctx.Reply;
         r.ArrayHeader(2);
@@ -729,7 +714,7 @@ public static class SetCommands
             foreach (var m in set)
             {
                 var text = m.AsBytes(scratch);
-                if (usePattern && !Glob.Match(pattern, text)) continue;
+                if (!scan.Matches(text)) continue;
                 r.Bulk(text);
                 n++;
             }
@@ -740,9 +725,9 @@ public static class SetCommands
         var members = _scanBuffer ??= new List<TableEntry>();
         members.Clear();
         // Like Redis: at most 10 × COUNT buckets per call.
-        long maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        long maxIterations = scan.Count > long.MaxValue / 10 ? long.MaxValue : scan.Count * 10;
         do cursor = table.Scan(cursor, members);
-        while (cursor != 0 && maxIterations-- != 0 && members.Count < count);
+        while (cursor != 0 && maxIterations-- != 0 && members.Count < scan.Count);
 
         Span<byte> digits = stackalloc byte[24];
         Utf8Formatter.TryFormat(cursor, digits, out int len);
@@ -751,7 +736,7 @@ public static class SetCommands
         long elements = 0;
         foreach (var entry in members)
         {
-            if (usePattern && !Glob.Match(pattern, entry.Key)) continue;
+            if (!scan.Matches(entry.Key)) continue;
             r.Bulk(entry.Key);
             elements++;
         }

@@ -1094,24 +1094,9 @@ public static class SortedSetCommands
     {
         if (!Numbers.TryParseScanCursor(ctx.Arg(2), out ulong cursor)) { ctx.Error(InvalidCursor); return; }
         if (!TryGetZSet(ctx, ctx.LookupRead(ctx.Arg(1)), out var z)) return;
-        if (z == null) { ctx.Reply.WriteRaw("*2\r\n$1\r\n0\r\n*0\r\n"u8); return; }
+        if (z == null) { ScanArguments.ReplyEmpty(ctx); return; }
 
-        long count = 10;
-        int patternIndex = -1;
-        for (int i = 3; i < ctx.ArgCount; i++)
-        {
-            bool hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "count"u8) && hasValue)
-            {
-                if (!ctx.TryGetLong(i + 1, out count)) return;
-                if (count < 1) { ctx.SyntaxError(); return; }
-                i++;
-            }
-            else if (ctx.ArgIs(i, "match"u8) && hasValue) patternIndex = ++i;
-            else { ctx.SyntaxError(); return; }
-        }
-        var pattern = patternIndex >= 0 ? ctx.Arg(patternIndex) : default;
-        bool usePattern = patternIndex >= 0 && !(pattern.Length == 1 && pattern[0] == '*');
+        if (!ScanArguments.TryParse(ctx, 3, allowType: false, out var scan)) return;
 
         var r = ctx.Reply;
         r.ArrayHeader(2);
@@ -1124,7 +1109,7 @@ public static class SortedSetCommands
             long n = 0;
             for (var c = z.First(); c.IsValid; c.MoveNext())
             {
-                if (usePattern && !Glob.Match(pattern, c.Member)) continue;
+                if (!scan.Matches(c.Member)) continue;
                 r.Bulk(c.Member);
                 r.Bulk(text[..FormatListpackScore(c.Score, text)]);
                 n += 2;
@@ -1136,9 +1121,9 @@ public static class SortedSetCommands
         var nodes = _scanBuffer ??= new List<ZSetNode>();
         nodes.Clear();
         // Like Redis: at most 10 × COUNT buckets per call, and COUNT is compared with members and scores together.
-        long maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        long maxIterations = scan.Count > long.MaxValue / 10 ? long.MaxValue : scan.Count * 10;
         do cursor = table.Scan(cursor, nodes);
-        while (cursor != 0 && maxIterations-- != 0 && nodes.Count * 2L < count);
+        while (cursor != 0 && maxIterations-- != 0 && nodes.Count * 2L < scan.Count);
 
         Span<byte> digits = stackalloc byte[24];
         Utf8Formatter.TryFormat(cursor, digits, out int len);
@@ -1147,7 +1132,7 @@ public static class SortedSetCommands
         long elements = 0;
         foreach (var node in nodes)
         {
-            if (usePattern && !Glob.Match(pattern, node.Key)) continue;
+            if (!scan.Matches(node.Key)) continue;
             r.Bulk(node.Key);
             r.Bulk(text[..Numbers.FormatDouble(node.Score, text)]);
             elements += 2;

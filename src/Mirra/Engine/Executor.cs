@@ -28,6 +28,8 @@ public sealed class Executor
     readonly List<Client> _needFlush = new();
 
     [ThreadStatic] static Executor? _current;
+    /// <summary>Set while a network thread reads a whole set of ready sockets (see <see cref="DeferRounds"/>).</summary>
+    [ThreadStatic] static bool _deferring;
 
     /// <summary>Runs a client's commands: set by the server.</summary>
     public Action<Client>? RunClient;
@@ -61,7 +63,21 @@ public sealed class Executor
             _readyClients.Enqueue(client);
             _pendingWork = 1;
         }
-        if (IsExecutorThread) return; // the running round picks it up
+        if (IsExecutorThread || _deferring) return; // the running (or coming) round picks it up
+        RunWhileWork();
+    }
+
+    /// <summary>
+    /// Redis's loop shape for a network thread that has several ready sockets: read them all first
+    /// (their batches only queue), then run one round for all of them, so that replies and pub/sub
+    /// messages to the same client go out in one send instead of one per command.
+    /// </summary>
+    public void DeferRounds() => _deferring = true;
+
+    /// <summary>Ends <see cref="DeferRounds"/>: runs the queued work now (taking the role if it is free).</summary>
+    public void RunDeferred()
+    {
+        _deferring = false;
         RunWhileWork();
     }
 

@@ -117,7 +117,7 @@ public sealed class Server
             ?? _listener.BindUnix(Config.UnixSocket ?? "", Config.UnixSocketPerm, Config.TcpBacklog);
         if (error == null && !_listener.ListensAnywhere) error = "Configured to not listen anywhere, exiting.";
         if (error != null) { _listener.Dispose(); return error; }
-        Network = EpollLoop.TryCreate();
+        Network = EpollLoop.TryCreate(this);
         Cron.Start(this); // timers are executor state: add them before the executor runs
         Executor.Start();
         _listener.Start();

@@ -26,27 +26,29 @@ public sealed unsafe class EpollLoop : IDisposable
     [DllImport("libc")] static extern int close(int fd);
 
     readonly int _epfd;
+    readonly Engine.Server _server;
     readonly Thread _thread;
     readonly object _gate = new();
     readonly Dictionary<ulong, Connection> _connections = new();
     ulong _nextToken;
     volatile bool _stopping;
 
-    EpollLoop(int epfd)
+    EpollLoop(int epfd, Engine.Server server)
     {
         _epfd = epfd;
+        _server = server;
         _thread = new Thread(Run) { Name = "mirra-network", IsBackground = true };
         _thread.Start();
     }
 
     /// <summary>The loop, or null where epoll is not available (the .NET socket engine is used then).</summary>
-    public static EpollLoop? TryCreate()
+    public static EpollLoop? TryCreate(Engine.Server server)
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MIRRA_EPOLL") == "0") return null;
         try
         {
             int fd = epoll_create1(0x80000 /* EPOLL_CLOEXEC */);
-            return fd < 0 ? null : new EpollLoop(fd);
+            return fd < 0 ? null : new EpollLoop(fd, server);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException) { return null; }
     }
@@ -95,6 +97,8 @@ public sealed unsafe class EpollLoop : IDisposable
                 if (Marshal.GetLastPInvokeError() == EINTR) continue;
                 break;
             }
+            var executor = _server.Executor;
+            executor.DeferRounds();
             for (int i = 0; i < n; i++)
             {
                 ulong token = events[i].Data;
@@ -109,6 +113,7 @@ public sealed unsafe class EpollLoop : IDisposable
                     connection.OnReaderStopped();
                 }
             }
+            executor.RunDeferred();
         }
     }
 
