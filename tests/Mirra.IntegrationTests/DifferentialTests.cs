@@ -93,6 +93,12 @@ public class DifferentialTests
         r => Unordered("HGETALL", Key(r)),
         r => Unordered("HKEYS", Key(r)),
         r => Unordered("HVALS", Key(r)),
+        // HyperLogLog and bit operations (values are strings: they collide with the string commands on purpose)
+        r => C("PFADD", Key(r), Member(r), Member(r), Member(r)),
+        r => C("PFCOUNT", Key(r), Key(r)),
+        r => C("PFMERGE", Key(r), Key(r), Key(r)),
+        r => C("BITOP", r.Next(2) == 0 ? "AND" : "XOR", Key(r), Key(r), Key(r)),
+        r => C("BITFIELD", Key(r), "INCRBY", "u8", r.Next(0, 40).ToString(), r.Next(-300, 300).ToString(), "GET", "i16", "#1"),
         // lists
         r => C(r.Next(2) == 0 ? "LPUSH" : "RPUSH", Key(r), Member(r), Member(r)),
         r => C(r.Next(2) == 0 ? "LPUSHX" : "RPUSHX", Key(r), Member(r)),
