@@ -213,7 +213,6 @@ public sealed class Dispatcher
 
         if (server.Clients.Monitors.Count > 0 && !command.Has(CommandFlags.SkipMonitor | CommandFlags.Admin))
             Mirra.Commands.MonitorCommands.Feed(ctx);
-        server.AfterCommand?.Invoke(ctx);
     }
 
     /// <summary>enable-debug-command / enable-module-command: "yes", "local" (unix socket or loopback; internal clients too) or "no".</summary>

@@ -66,8 +66,6 @@ public sealed class Server
     /// <summary>Redis's activeExpireCycle (slow from cron, fast before sleeping).</summary>
     public ActiveExpiry ActiveExpiry { get; }
 
-    /// <summary>Hook run after each command (MONITOR feeds, keyspace notifications...).</summary>
-    public Action<CommandContext>? AfterCommand;
 
     Listener? _listener;
     /// <summary>The epoll read loop for client sockets (null: the .NET socket engine reads them).</summary>
