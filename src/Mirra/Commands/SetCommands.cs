@@ -61,7 +61,12 @@ public static class SetCommands
         return false;
     }
 
-    static long MaxIntset(CommandContext ctx) => ctx.Server.Config.SetMaxIntsetEntries;
+    /// <summary>A builder for a new set under the current set-max-intset-entries and set-max-listpack-* limits.</summary>
+    static SetBuilder NewBuilder(CommandContext ctx)
+    {
+        var c = ctx.Server.Config;
+        return new SetBuilder(c.SetMaxIntsetEntries, c.SetMaxListpackEntries, c.SetMaxListpackValue);
+    }
 
     static void ReplyMember(RespWriter r, in SetMember m)
     {
@@ -85,7 +90,8 @@ public static class SetCommands
         if (e == null) set = Set.New();
         else if (!Set.TryOpen(e.Value, out set)) { ctx.WrongType(); return; }
 
-        long max = MaxIntset(ctx);
+        var config = ctx.Server.Config;
+        long max = config.SetMaxIntsetEntries, lpEntries = config.SetMaxListpackEntries, lpValue = config.SetMaxListpackValue;
         int members = ctx.ArgCount - 2;
         long added = 0;
         bool touched = e == null;
@@ -94,7 +100,7 @@ public static class SetCommands
         {
             // Integers into an intset: one merge (an intset array is never changed in place, so the write
             // can be announced afterwards).
-            added = set.AddIntegers(ints.AsSpan(0, members), max);
+            added = set.AddIntegers(ints.AsSpan(0, members), max, lpEntries, lpValue);
             ArrayPool<long>.Shared.Return(ints);
         }
         else
@@ -108,7 +114,7 @@ public static class SetCommands
                     ctx.Db.Touch(e!);
                     touched = true;
                 }
-                if (set.Add(member, max)) added++;
+                if (set.Add(member, max, lpEntries, lpValue)) added++;
             }
         }
 
@@ -204,12 +210,13 @@ public static class SetCommands
         else StoreIfMoved(ctx, src, srcSet);
         ctx.Dirty();
 
-        long max = MaxIntset(ctx);
+        var config = ctx.Server.Config;
+        long max = config.SetMaxIntsetEntries, lpEntries = config.SetMaxListpackEntries, lpValue = config.SetMaxListpackValue;
         bool added;
         if (dst == null)
         {
             var created = Set.New();
-            added = created.Add(member, max);
+            added = created.Add(member, max, lpEntries, lpValue);
             ctx.Db.Add(ctx.ArgBytes(2), created.Value);
         }
         else
@@ -219,7 +226,7 @@ public static class SetCommands
             if (added)
             {
                 ctx.Db.Touch(dst);
-                dstSet.Add(member, max);
+                dstSet.Add(member, max, lpEntries, lpValue);
                 StoreIfMoved(ctx, dst, dstSet);
             }
         }
@@ -274,7 +281,7 @@ public static class SetCommands
         if (count >= (ulong)size)
         {
             ctx.LookupRead(ctx.Arg(1));
-            var whole = new SetBuilder(MaxIntset(ctx));
+            var whole = NewBuilder(ctx);
             foreach (var m in set) whole.Add(m);
             Set.TryOpen(whole.Build()!, out var copy);
             ReplySet(r, copy);
@@ -306,7 +313,7 @@ public static class SetCommands
         else
         {
             // Case 3: most of the set popped: the members that stay are picked into a new set, the rest is returned.
-            var kept = new SetBuilder(MaxIntset(ctx));
+            var kept = NewBuilder(ctx);
             for (long i = 0; i < remaining; i++)
             {
                 var picked = set.RandomMember(rng);
@@ -431,7 +438,7 @@ public static class SetCommands
             // Case 3: a large part of the set: a partial shuffle of all the members.
             if (table == null)
             {
-                foreach (int index in PickDistinct(rng, (int)size, k)) r.BulkLong(set.IntsetAt(index));
+                foreach (int index in PickDistinct(rng, (int)size, k)) ReplyMember(r, set.MemberAt(index));
                 return;
             }
             var all = new TableEntry[size];
@@ -453,7 +460,7 @@ public static class SetCommands
             while (seen.Count < k)
             {
                 int index = rng.Next((int)size);
-                if (seen.Add(index)) r.BulkLong(set.IntsetAt(index));
+                if (seen.Add(index)) ReplyMember(r, set.MemberAt(index));
             }
             return;
         }
@@ -572,7 +579,7 @@ public static class SetCommands
             sets[i + 1] = s; sizes[i + 1] = size;
         }
 
-        var builder = dstIndex >= 0 ? new SetBuilder(MaxIntset(ctx)) : null;
+        var builder = dstIndex >= 0 ? NewBuilder(ctx) : null;
         int mark = builder == null && !cardinalityOnly ? r.BeginDeferred() : 0;
         long cardinality = 0;
         Set.TryOpen(sets[0]!, out var smallest);
@@ -617,8 +624,7 @@ public static class SetCommands
     {
         var sets = new object?[count];
         if (!LoadSets(ctx, first, count, sets)) return;
-        long max = MaxIntset(ctx);
-        var result = new SetBuilder(max);
+        var result = NewBuilder(ctx);
 
         if (!diff)
         {
@@ -691,7 +697,8 @@ public static class SetCommands
     [ThreadStatic] static List<TableEntry>? _scanBuffer;
 
     /// <summary>
-    /// SSCAN key cursor [MATCH pattern] [COUNT count]. An intset is returned whole with cursor 0 (like Redis);
+    /// SSCAN key cursor [MATCH pattern] [COUNT count]. An intset or a compact set is returned whole with cursor 0
+    /// (Redis does so for intsets, and a small hashtable set fits in one COUNT 10 call anyway);
     /// a table is walked with its reverse-binary cursor.
     /// </summary>
     static void SScan(CommandContext ctx)

@@ -6,7 +6,7 @@ namespace Mirra.Storage;
 /// A non-string value (hash, list, set, sorted set...). Strings are plain CLR objects
 /// (see <see cref="StringValue"/>), and so are compact hashes (a <see cref="HashListpackByte"/>[], see
 /// <see cref="Hash"/>) and intsets (an <see cref="IntsetInt16"/>[], <see cref="IntsetInt32"/>[] or
-/// <see cref="IntsetInt64"/>[], see <see cref="Set"/>); every other type implements this.
+/// <see cref="IntsetInt64"/>[], see <see cref="Set"/>) and compact sets (a <see cref="SetListpackByte"/>[]); every other type implements this.
 /// </summary>
 public interface IAggregateValue
 {
@@ -28,6 +28,7 @@ public static class ValueTypes
     public static string TypeName(object value) => value switch
     {
         HashListpackByte[] => Hash.TypeName,
+        SetListpackByte[] => Set.TypeName,
         IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => Set.TypeName,
         IAggregateValue a => a.TypeName,
         _ => "string",
@@ -36,6 +37,7 @@ public static class ValueTypes
     public static string EncodingName(object value) => value switch
     {
         HashListpackByte[] => "listpack",
+        SetListpackByte[] => "hashtable", // Redis 7.0 has no listpack sets: the compact form is internal
         IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => "intset",
         IAggregateValue a => a.EncodingName,
         _ => StringValue.Encoding(value),
@@ -44,6 +46,7 @@ public static class ValueTypes
     public static long EstimatedBytes(object value) => value switch
     {
         HashListpackByte[] lp => Hash.CompactEstimatedBytes(lp),
+        SetListpackByte[] sp => Set.CompactEstimatedBytes(sp),
         IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => Set.IntsetEstimatedBytes(value),
         IAggregateValue a => a.EstimatedBytes,
         byte[] b => 24 + b.Length,
@@ -54,6 +57,7 @@ public static class ValueTypes
     public static object DeepCopy(object value) => value switch
     {
         HashListpackByte[] lp => Hash.CompactCopy(lp),
+        SetListpackByte[] sp => Set.CompactCopy(sp),
         IntsetInt16[] or IntsetInt32[] or IntsetInt64[] => Set.IntsetCopy(value),
         IAggregateValue a => a.DeepCopy(),
         byte[] b => b.ToArray(),

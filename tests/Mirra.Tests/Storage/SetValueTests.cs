@@ -183,6 +183,8 @@ public class SetValueTests
         tcopy.Remove(B("a"));
         Assert.Equal(new[] { "a", "b" }, Members(table).Order());
         Assert.Equal(new[] { "b", "c" }, Members(tcopy).Order());
+        Assert.IsType<SetListpackByte[]>(ValueTypes.DeepCopy(table.Value)); // a small word set is compact
+        table.ConvertToTable();
         Assert.IsType<SetTableValue>(ValueTypes.DeepCopy(table.Value));
         Assert.IsType<IntsetInt16[]>(ValueTypes.DeepCopy(intset.Value));
     }

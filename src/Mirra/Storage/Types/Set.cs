@@ -19,6 +19,16 @@ public readonly struct IntsetInt32 { public readonly int Value; }
 public readonly struct IntsetInt64 { public readonly long Value; }
 
 /// <summary>
+/// One byte of a compact set: a small set whose members are not all integers is stored directly as the
+/// value of its key, as a <c>SetListpackByte[]</c> holding its members one after the other, each as one
+/// length byte (length + 1) followed by the member's bytes; a 0 byte or the end of the array ends the data.
+/// Like <see cref="HashListpackByte"/>, an array of a one-byte struct is laid out like a <c>byte[]</c> but is
+/// a type of its own. Redis 7.0 has no listpack sets, so such a set answers "hashtable" to OBJECT ENCODING:
+/// the compact form is an internal detail.
+/// </summary>
+public readonly struct SetListpackByte { public readonly byte Value; }
+
+/// <summary>
 /// A set in its full ("hashtable") encoding: a <see cref="HashTable{T}"/> of plain <see cref="TableEntry"/>
 /// members (the member is the key), so SSCAN walks it with the table's reverse-binary cursor. The value is the
 /// table itself (no wrapper object around it).
@@ -96,9 +106,13 @@ public readonly ref struct SetMember
 /// or "+1") and there are at most set-max-intset-entries of them. Like Redis, an intset is upgraded to a
 /// wider type when a member needs it and never narrowed. The arrays are never changed in place: a write
 /// makes a new exact-size array (an intset is realloc'ed to its exact size on every write in Redis too).</item>
-/// <item>"hashtable": a <see cref="SetTableValue"/>, after a non-integer member or one member too many.
+/// <item>"hashtable", internally in two forms. While there are at most set-max-listpack-entries members and
+/// none is longer than set-max-listpack-value bytes, a compact <see cref="SetListpackByte"/>[] holding the
+/// members one after the other (grown with a quarter of slack, walked linearly); past either limit a
+/// <see cref="SetTableValue"/>, for good. An intset that gets a non-integer member (or one member too many)
+/// becomes compact when it fits, otherwise the table. Both answer "hashtable" (Redis 7.0 has no listpack sets).
 /// Like Redis, a set never converts back (only SPOP's rebuild and the STORE commands make new sets, which
-/// start as intsets).</item>
+/// start as intsets or compact sets when they fit).</item>
 /// </list>
 /// This stack-only view is how commands use a set: <see cref="TryOpen"/> a key's value, read or write
 /// through it, then store <see cref="Value"/> back in the key if it changed. All access happens on the
@@ -111,14 +125,21 @@ public ref struct Set
     /// <summary>Redis limits intsets to 2^30 entries whatever set-max-intset-entries says.</summary>
     public const long IntsetSafetyLimit = 1L << 30;
 
-    object _value; // IntsetInt16[] / IntsetInt32[] / IntsetInt64[] (intset) or SetTableValue; null in default(Set)
+    /// <summary>The longest member the compact form can hold (one length byte), whatever set-max-listpack-value says.</summary>
+    public const int CompactMaxValue = 254;
+    /// <summary>The most members the compact form holds (its operations walk the members), whatever set-max-listpack-entries says.</summary>
+    public const int CompactMaxEntries = 1024;
+    /// <summary>Defaults of set-max-listpack-entries and set-max-listpack-value.</summary>
+    public const long DefaultListpackEntries = 128, DefaultListpackValue = 64;
+
+    object _value; // IntsetInt16[] / IntsetInt32[] / IntsetInt64[] (intset), SetListpackByte[] (compact) or SetTableValue; null in default(Set)
 
     Set(object value) => _value = value;
 
     /// <summary>A new empty set (an empty intset); fill it before storing its <see cref="Value"/>.</summary>
     public static Set New() => new(Array.Empty<IntsetInt16>());
 
-    public static bool IsSet(object value) => IsIntset(value) || value is SetTableValue;
+    public static bool IsSet(object value) => IsIntset(value) || value is SetListpackByte[] || value is SetTableValue;
 
     public static bool IsIntset(object value) => value is IntsetInt16[] || value is IntsetInt32[] || value is IntsetInt64[];
 
@@ -135,13 +156,20 @@ public ref struct Set
     /// <summary>False for <c>default(Set)</c>, which stands for a missing key.</summary>
     public readonly bool Exists => _value != null;
 
-    public readonly bool IsIntsetEncoded => _value is not SetTableValue;
-    public readonly string EncodingName => _value is SetTableValue ? "hashtable" : "intset";
+    public readonly bool IsIntsetEncoded => IsIntset(_value);
+    /// <summary>True for the compact form of a small non-integer set (an internal detail: it answers "hashtable").</summary>
+    public readonly bool IsCompact => _value is SetListpackByte[];
+    public readonly string EncodingName => IsIntset(_value) ? "intset" : "hashtable";
 
-    /// <summary>The full table, or null while the set is an intset (SSCAN walks it with its cursor).</summary>
+    /// <summary>The full table, or null while the set is an intset or compact (SSCAN walks it with its cursor).</summary>
     public readonly HashTable<TableEntry>? Table => (_value as SetTableValue)?.Members;
 
-    public readonly long Count => _value is SetTableValue t ? t.Members.Count : IntsetLength(_value);
+    public readonly long Count => _value switch
+    {
+        SetTableValue t => t.Members.Count,
+        SetListpackByte[] lp => CompactCount(LpBytes(lp)),
+        _ => IntsetLength(_value),
+    };
     public readonly bool IsEmpty => Count == 0;
 
     /// <summary>The width in bytes of the intset's integers (2, 4 or 8); 0 for a table.</summary>
@@ -161,6 +189,19 @@ public ref struct Set
         _ => throw new ArgumentException("not an intset"),
     };
 
+    /// <summary>MEMORY USAGE of a compact set: its array, nothing else.</summary>
+    public static long CompactEstimatedBytes(SetListpackByte[] lp) => ArrayBytes(lp.Length);
+
+    /// <summary>A copy of a compact set trimmed to the used bytes (rounded up to whole 8-byte words).</summary>
+    public static SetListpackByte[] CompactCopy(SetListpackByte[] lp)
+    {
+        int used = CompactEnd(LpBytes(lp));
+        if (used == 0) return Array.Empty<SetListpackByte>();
+        var copy = new SetListpackByte[RoundUp(used)];
+        lp.AsSpan(0, used).CopyTo(copy);
+        return copy;
+    }
+
     /// <summary>What the GC takes for an array of <paramref name="bytes"/> bytes of elements.</summary>
     internal static long ArrayBytes(long bytes) => 24 + ((bytes + 7) & ~7L);
 
@@ -172,16 +213,17 @@ public ref struct Set
     public readonly bool Contains(ReadOnlySpan<byte> member)
     {
         if (_value is SetTableValue t) return t.Members.Find(member) != null;
+        if (_value is SetListpackByte[] lp) return CompactFind(LpBytes(lp), member, out _, out _) >= 0;
         return Numbers.TryParseStrictLong(member, out long v) && IntsetSearch(_value, v) >= 0;
     }
 
     public readonly bool ContainsInteger(long v)
     {
-        if (_value is SetTableValue t)
+        if (!IsIntset(_value))
         {
             Span<byte> scratch = stackalloc byte[24];
             Utf8Formatter.TryFormat(v, scratch, out int n);
-            return t.Members.Find(scratch[..n]) != null;
+            return Contains(scratch[..n]);
         }
         return IntsetSearch(_value, v) >= 0;
     }
@@ -192,10 +234,24 @@ public ref struct Set
     /// <summary>The member at a position of an intset (random picks by index).</summary>
     public readonly long IntsetAt(int index) => IntsetGet(_value, index);
 
+    /// <summary>The member at a position of an intset or a compact set (random picks by index; a walk for a compact set).</summary>
+    public readonly SetMember MemberAt(int index)
+    {
+        if (_value is SetListpackByte[] arr)
+        {
+            ReadOnlySpan<byte> lp = LpBytes(arr);
+            int pos = 0, offset = 0, length = 0;
+            for (int i = 0; i <= index; i++) CompactNext(lp, ref pos, out offset, out length);
+            return new SetMember(lp.Slice(offset, length));
+        }
+        return new SetMember(IntsetGet(_value, index));
+    }
+
     /// <summary>A random member (the set must not be empty).</summary>
     public readonly SetMember RandomMember(Random rng)
     {
         if (_value is SetTableValue t) return new SetMember(t.Members.RandomEntry(rng)!.Key);
+        if (_value is SetListpackByte[] lp) return MemberAt(rng.Next(CompactCount(LpBytes(lp))));
         return new SetMember(IntsetGet(_value, rng.Next(IntsetLength(_value))));
     }
 
@@ -205,7 +261,8 @@ public ref struct Set
     /// SADD of one member (Redis's setTypeAdd): true when it is new. A non-integer member converts an
     /// intset to the table; so does an addition that leaves more than <paramref name="maxIntsetEntries"/>.
     /// </summary>
-    public bool Add(ReadOnlySpan<byte> member, long maxIntsetEntries)
+    public bool Add(scoped ReadOnlySpan<byte> member, long maxIntsetEntries,
+        long maxListpackEntries = DefaultListpackEntries, long maxListpackValue = DefaultListpackValue)
     {
         if (_value is SetTableValue t)
         {
@@ -214,29 +271,28 @@ public ref struct Set
             t.Members.Add(new TableEntry(member.ToArray()), hash);
             return true;
         }
-        if (Numbers.TryParseStrictLong(member, out long v)) return AddInteger(v, maxIntsetEntries);
-        ConvertToTable();
+        if (_value is SetListpackByte[]) return CompactAdd(member, maxListpackEntries, maxListpackValue);
+        if (Numbers.TryParseStrictLong(member, out long v)) return AddInteger(v, maxIntsetEntries, maxListpackEntries, maxListpackValue);
+        ConvertFromIntset(1, member.Length, maxListpackEntries, maxListpackValue);
+        if (_value is SetListpackByte[]) return CompactAdd(member, maxListpackEntries, maxListpackValue);
         ((SetTableValue)_value).AddNew(member.ToArray());
         return true;
     }
 
     /// <summary>Adds an integer member (in its decimal form): true when it is new.</summary>
-    public bool AddInteger(long v, long maxIntsetEntries)
+    public bool AddInteger(long v, long maxIntsetEntries,
+        long maxListpackEntries = DefaultListpackEntries, long maxListpackValue = DefaultListpackValue)
     {
-        if (_value is SetTableValue t)
+        if (!IsIntset(_value))
         {
             Span<byte> scratch = stackalloc byte[24];
             Utf8Formatter.TryFormat(v, scratch, out int n);
-            var member = scratch[..n];
-            int hash = HashTable<TableEntry>.HashOf(member);
-            if (t.Members.Find(member, hash) != null) return false;
-            t.Members.Add(new TableEntry(member.ToArray()), hash);
-            return true;
+            return Add(scratch[..n], maxIntsetEntries, maxListpackEntries, maxListpackValue);
         }
         int at = IntsetSearch(_value, v);
         if (at >= 0) return false;
         _value = IntsetInsert(_value, ~at, v);
-        if (IntsetLength(_value) > ClampIntsetEntries(maxIntsetEntries)) ConvertToTable();
+        if (IntsetLength(_value) > ClampIntsetEntries(maxIntsetEntries)) ConvertFromIntset(0, 0, maxListpackEntries, maxListpackValue);
         return true;
     }
 
@@ -245,12 +301,13 @@ public ref struct Set
     /// per member. <paramref name="values"/> is sorted in place. Returns how many were new. The result is
     /// the one of adding them one by one: converted to the table when it ends up past the limit.
     /// </summary>
-    public int AddIntegers(Span<long> values, long maxIntsetEntries)
+    public int AddIntegers(Span<long> values, long maxIntsetEntries,
+        long maxListpackEntries = DefaultListpackEntries, long maxListpackValue = DefaultListpackValue)
     {
-        if (_value is SetTableValue)
+        if (!IsIntset(_value))
         {
             int added = 0;
-            foreach (long v in values) if (AddInteger(v, maxIntsetEntries)) added++;
+            foreach (long v in values) if (AddInteger(v, maxIntsetEntries, maxListpackEntries, maxListpackValue)) added++;
             return added;
         }
         values.Sort();
@@ -263,25 +320,26 @@ public ref struct Set
         }
         if (fresh == 0) return 0;
         _value = IntsetMerge(_value, values[..fresh]);
-        if (IntsetLength(_value) > ClampIntsetEntries(maxIntsetEntries)) ConvertToTable();
+        if (IntsetLength(_value) > ClampIntsetEntries(maxIntsetEntries)) ConvertFromIntset(0, 0, maxListpackEntries, maxListpackValue);
         return fresh;
     }
 
     /// <summary>SREM of one member: true when it was there. An intset keeps its width (Redis never narrows).</summary>
-    public bool Remove(ReadOnlySpan<byte> member)
+    public bool Remove(scoped ReadOnlySpan<byte> member)
     {
         if (_value is SetTableValue t) return t.Members.Remove(member) != null;
+        if (_value is SetListpackByte[]) return CompactRemove(member);
         if (!Numbers.TryParseStrictLong(member, out long v)) return false;
         return RemoveInteger(v);
     }
 
     public bool RemoveInteger(long v)
     {
-        if (_value is SetTableValue t)
+        if (!IsIntset(_value))
         {
             Span<byte> scratch = stackalloc byte[24];
             Utf8Formatter.TryFormat(v, scratch, out int n);
-            return t.Members.Remove(scratch[..n]) != null;
+            return Remove(scratch[..n]);
         }
         int at = IntsetSearch(_value, v);
         if (at < 0) return false;
@@ -291,11 +349,19 @@ public ref struct Set
 
     public bool Remove(in SetMember m) => m.IsInteger ? RemoveInteger(m.Integer) : Remove(m.Bytes);
 
-    /// <summary>Converts an intset to the table for good (Redis's setTypeConvert).</summary>
+    /// <summary>Converts an intset or a compact set to the table for good (Redis's setTypeConvert).</summary>
     public void ConvertToTable()
     {
         if (_value is SetTableValue) return;
         var table = new SetTableValue();
+        if (_value is SetListpackByte[] arr)
+        {
+            ReadOnlySpan<byte> lp = LpBytes(arr);
+            int pos = 0;
+            while (CompactNext(lp, ref pos, out int offset, out int length)) table.AddNew(lp.Slice(offset, length).ToArray());
+            _value = table;
+            return;
+        }
         int n = IntsetLength(_value);
         Span<byte> scratch = stackalloc byte[24];
         for (int i = 0; i < n; i++)
@@ -307,6 +373,151 @@ public ref struct Set
     }
 
     internal static int ClampIntsetEntries(long max) => (int)Math.Clamp(max, 0, IntsetSafetyLimit);
+    internal static int ClampCompactEntries(long max) => (int)Math.Clamp(max, 0, CompactMaxEntries);
+    internal static int ClampCompactValue(long max) => (int)Math.Clamp(max, 0, CompactMaxValue);
+
+    /// <summary>
+    /// Leaves the intset for good: to the compact form when it and <paramref name="extraMembers"/> more members
+    /// (the longest <paramref name="extraLength"/> bytes) fit the listpack limits, otherwise to the table.
+    /// </summary>
+    void ConvertFromIntset(int extraMembers, int extraLength, long maxListpackEntries, long maxListpackValue)
+    {
+        int n = IntsetLength(_value);
+        int maxValue = ClampCompactValue(maxListpackValue);
+        if ((long)n + extraMembers > ClampCompactEntries(maxListpackEntries) || extraLength > maxValue) { ConvertToTable(); return; }
+        Span<byte> scratch = stackalloc byte[24];
+        int size = 0;
+        for (int i = 0; i < n; i++)
+        {
+            Utf8Formatter.TryFormat(IntsetGet(_value, i), scratch, out int len);
+            if (len > maxValue) { ConvertToTable(); return; }
+            size += 1 + len;
+        }
+        int capacity = extraMembers == 0 ? size : WithSlack(size + extraMembers * (1 + extraLength));
+        var next = capacity == 0 ? Array.Empty<SetListpackByte>() : new SetListpackByte[RoundUp(capacity)];
+        var lp = LpBytes(next);
+        int pos = 0;
+        for (int i = 0; i < n; i++)
+        {
+            Utf8Formatter.TryFormat(IntsetGet(_value, i), lp[(pos + 1)..], out int len);
+            lp[pos] = (byte)(len + 1);
+            pos += 1 + len;
+        }
+        _value = next;
+    }
+
+    // ---- The compact form ----
+
+    /// <summary>The compact array's elements as bytes (same size and layout, so a reinterpretation, not a copy).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Span<byte> LpBytes(SetListpackByte[] lp) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<SetListpackByte, byte>(ref MemoryMarshal.GetArrayDataReference(lp)), lp.Length);
+
+    /// <summary>Reads the member at <paramref name="pos"/> and moves past it; false at the end of the data.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool CompactNext(ReadOnlySpan<byte> lp, ref int pos, out int offset, out int length)
+    {
+        if ((uint)pos >= (uint)lp.Length || lp[pos] == 0) { offset = length = 0; return false; }
+        length = lp[pos] - 1;
+        offset = pos + 1;
+        pos = offset + length;
+        return true;
+    }
+
+    static int CompactEnd(ReadOnlySpan<byte> lp)
+    {
+        int pos = 0;
+        while (CompactNext(lp, ref pos, out _, out _)) { }
+        return pos;
+    }
+
+    static int CompactCount(ReadOnlySpan<byte> lp)
+    {
+        int pos = 0, n = 0;
+        while (CompactNext(lp, ref pos, out _, out _)) n++;
+        return n;
+    }
+
+    /// <summary>Where the member starts (its length byte), or -1; <paramref name="end"/> is the end of the data
+    /// and <paramref name="count"/> the member count when it is absent.</summary>
+    static int CompactFind(ReadOnlySpan<byte> lp, ReadOnlySpan<byte> member, out int end, out int count)
+    {
+        int pos = 0, n = 0;
+        while (true)
+        {
+            int start = pos;
+            if (!CompactNext(lp, ref pos, out int offset, out int length)) break;
+            if (length == member.Length && member.SequenceEqual(lp.Slice(offset, length))) { end = -1; count = -1; return start; }
+            n++;
+        }
+        end = pos; count = n;
+        return -1;
+    }
+
+    bool CompactAdd(scoped ReadOnlySpan<byte> member, long maxListpackEntries, long maxListpackValue)
+    {
+        var lp = LpBytes((SetListpackByte[])_value);
+        if (CompactFind(lp, member, out int end, out int count) >= 0) return false;
+        if (member.Length > ClampCompactValue(maxListpackValue) || count + 1 > ClampCompactEntries(maxListpackEntries))
+        {
+            ConvertToTable();
+            ((SetTableValue)_value).AddNew(member.ToArray());
+            return true;
+        }
+        int needed = end + 1 + member.Length;
+        if (needed > lp.Length) lp = CompactResize(end, end == 0 ? needed : WithSlack(needed));
+        lp[end] = (byte)(member.Length + 1);
+        member.CopyTo(lp[(end + 1)..]);
+        return true;
+    }
+
+    bool CompactRemove(scoped ReadOnlySpan<byte> member)
+    {
+        var lp = LpBytes((SetListpackByte[])_value);
+        int start = CompactFind(lp, member, out _, out _);
+        if (start < 0) return false;
+        int removed = 1 + member.Length;
+        int end = CompactEnd(lp);
+        lp[(start + removed)..end].CopyTo(lp[start..]);
+        int newEnd = end - removed;
+        lp[newEnd..end].Clear();
+        // Give memory back when much of the array went unused.
+        if (lp.Length - newEnd > Math.Max(16, newEnd / 2)) CompactResize(newEnd, newEnd);
+        return true;
+    }
+
+    /// <summary>Moves the data to a new array of <paramref name="capacity"/> bytes (whole 8-byte words), which becomes <see cref="Value"/>.</summary>
+    Span<byte> CompactResize(int used, int capacity)
+    {
+        var old = (SetListpackByte[])_value;
+        var next = capacity == 0 ? Array.Empty<SetListpackByte>() : new SetListpackByte[RoundUp(capacity)];
+        old.AsSpan(0, used).CopyTo(next);
+        _value = next;
+        return LpBytes(next);
+    }
+
+    static int RoundUp(int n) => n == 0 ? 0 : (int)Math.Min(Array.MaxLength, ((long)n + 7) & ~7L);
+
+    /// <summary>Growth with a quarter of slack, like compact hashes.</summary>
+    static int WithSlack(int needed) => (int)Math.Min(Array.MaxLength, needed + (long)needed / 4);
+
+    /// <summary>A compact set holding distinct members (the caller checked the limits).</summary>
+    internal static SetListpackByte[] CompactFrom(HashTable<TableEntry> members)
+    {
+        int size = 0;
+        foreach (var m in members) size += 1 + m.Key.Length;
+        if (size == 0) return Array.Empty<SetListpackByte>();
+        var next = new SetListpackByte[RoundUp(size)];
+        var lp = LpBytes(next);
+        int pos = 0;
+        foreach (var m in members)
+        {
+            lp[pos] = (byte)(m.Key.Length + 1);
+            m.Key.CopyTo(lp[(pos + 1)..]);
+            pos += 1 + m.Key.Length;
+        }
+        return next;
+    }
 
     // ---- Enumeration ----
 
@@ -318,16 +529,18 @@ public ref struct Set
         readonly ReadOnlySpan<short> _s16;
         readonly ReadOnlySpan<int> _s32;
         readonly ReadOnlySpan<long> _s64;
+        readonly ReadOnlySpan<byte> _lp;
         readonly int _width, _length;
-        int _index;
+        int _index, _offset, _size;
         HashTable<TableEntry>.Enumerator _entries;
 
         internal Enumerator(object value)
         {
-            _s16 = default; _s32 = default; _s64 = default; _entries = default;
-            _index = -1;
+            _s16 = default; _s32 = default; _s64 = default; _entries = default; _lp = default;
+            _index = -1; _offset = _size = 0;
             switch (value)
             {
+                case SetListpackByte[] a: _lp = LpBytes(a); _width = 1; _length = 0; _index = 0; break;
                 case IntsetInt16[] a: _s16 = Span16(a); _width = 2; _length = a.Length; break;
                 case IntsetInt32[] a: _s32 = Span32(a); _width = 4; _length = a.Length; break;
                 case IntsetInt64[] a: _s64 = Span64(a); _width = 8; _length = a.Length; break;
@@ -335,11 +548,17 @@ public ref struct Set
             }
         }
 
-        public bool MoveNext() => _width == 0 ? _entries.MoveNext() : ++_index < _length;
+        public bool MoveNext() => _width switch
+        {
+            0 => _entries.MoveNext(),
+            1 => CompactNext(_lp, ref _index, out _offset, out _size),
+            _ => ++_index < _length,
+        };
 
         public readonly SetMember Current => _width switch
         {
             0 => new SetMember(_entries.Current.Key),
+            1 => new SetMember(_lp.Slice(_offset, _size)),
             2 => new SetMember(_s16[_index]),
             4 => new SetMember(_s32[_index]),
             _ => new SetMember(_s64[_index]),
@@ -487,14 +706,17 @@ public ref struct Set
 /// </summary>
 public sealed class SetBuilder
 {
-    readonly int _maxIntset;
+    readonly int _maxIntset, _maxCompactEntries, _maxCompactValue;
     List<long>? _ints = new();
     SetTableValue? _table;
-    int _compactAt;
+    int _compactAt, _longest;
 
-    public SetBuilder(long maxIntsetEntries)
+    public SetBuilder(long maxIntsetEntries,
+        long maxListpackEntries = Set.DefaultListpackEntries, long maxListpackValue = Set.DefaultListpackValue)
     {
         _maxIntset = Set.ClampIntsetEntries(maxIntsetEntries);
+        _maxCompactEntries = Set.ClampCompactEntries(maxListpackEntries);
+        _maxCompactValue = Set.ClampCompactValue(maxListpackValue);
         _compactAt = Math.Max(1024, 2 * Math.Min(_maxIntset, 1 << 20));
     }
 
@@ -519,7 +741,11 @@ public sealed class SetBuilder
     {
         if (_table == null && Numbers.TryParseStrictLong(member, out long v)) { AddInteger(v); return; }
         if (_table == null) SwitchToTable();
-        if (_table!.Members.Find(member) == null) _table.AddNew(member.ToArray());
+        if (_table!.Members.Find(member) == null)
+        {
+            _table.AddNew(member.ToArray());
+            if (member.Length > _longest) _longest = member.Length;
+        }
     }
 
     public void AddInteger(long v)
@@ -528,7 +754,11 @@ public sealed class SetBuilder
         {
             Span<byte> scratch = stackalloc byte[24];
             Utf8Formatter.TryFormat(v, scratch, out int n);
-            if (_table.Members.Find(scratch[..n]) == null) _table.AddNew(scratch[..n].ToArray());
+            if (_table.Members.Find(scratch[..n]) == null)
+            {
+                _table.AddNew(scratch[..n].ToArray());
+                if (n > _longest) _longest = n;
+            }
             return;
         }
         _ints!.Add(v);
@@ -541,15 +771,21 @@ public sealed class SetBuilder
         }
     }
 
-    /// <summary>The finished value, or null when no member was added.</summary>
+    /// <summary>The finished value, or null when no member was added. A table small enough for the
+    /// listpack limits is made compact (it still answers "hashtable").</summary>
     public object? Build()
     {
-        if (_table != null) return _table.Members.Count == 0 ? null : _table;
-        SortUnique();
-        var ints = _ints!;
-        if (ints.Count == 0) return null;
-        if (ints.Count <= _maxIntset) return Set.IntsetFromSorted(CollectionsMarshal.AsSpan(ints));
-        SwitchToTable();
+        if (_table == null)
+        {
+            SortUnique();
+            var ints = _ints!;
+            if (ints.Count == 0) return null;
+            if (ints.Count <= _maxIntset) return Set.IntsetFromSorted(CollectionsMarshal.AsSpan(ints));
+            SwitchToTable();
+        }
+        var members = _table!.Members;
+        if (members.Count == 0) return null;
+        if (members.Count <= _maxCompactEntries && _longest <= _maxCompactValue) return Set.CompactFrom(members);
         return _table;
     }
 
@@ -573,6 +809,7 @@ public sealed class SetBuilder
         {
             Utf8Formatter.TryFormat(v, scratch, out int n);
             table.AddNew(scratch[..n].ToArray());
+            if (n > _longest) _longest = n;
         }
         _ints = null;
         _table = table;
