@@ -741,6 +741,13 @@ public sealed class SortedSetValue : IAggregateValue
     static bool Less(double s1, ReadOnlySpan<byte> m1, double s2, ReadOnlySpan<byte> m2) =>
         s1 < s2 || (s1 == s2 && m1.SequenceCompareTo(m2) < 0);
 
+    /// <summary>
+    /// True when <paramref name="n"/> orders before (score, member). The member bytes are only read on a
+    /// score tie: touching every visited node's key array would cost a cache miss per skiplist hop.
+    /// </summary>
+    static bool NodeLess(ZSetNode n, double score, ReadOnlySpan<byte> member) =>
+        n.Score < score || (n.Score == score && n.Key.AsSpan().SequenceCompareTo(member) < 0);
+
     static int RandomLevel()
     {
         int level = 1;
@@ -767,7 +774,7 @@ public sealed class SortedSetValue : IAggregateValue
         for (int i = f.Level - 1; i >= 0; i--)
         {
             rank[i] = i == f.Level - 1 ? 0 : rank[i + 1];
-            while (x.Levels[i].Forward is { } next && Less(next.Score, next.Key, score, member))
+            while (x.Levels[i].Forward is { } next && NodeLess(next, score, member))
             {
                 rank[i] += x.Levels[i].Span;
                 x = next;
@@ -827,7 +834,7 @@ public sealed class SortedSetValue : IAggregateValue
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } next && next != node && Less(next.Score, next.Key, node.Score, node.Key)) x = next;
+            while (x.Levels[i].Forward is { } next && next != node && NodeLess(next, node.Score, node.Key)) x = next;
             update[i] = x;
         }
         return update;
