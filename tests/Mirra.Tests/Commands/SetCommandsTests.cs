@@ -8,45 +8,8 @@ namespace Mirra.Tests.Commands;
 
 public class SetCommandsTests
 {
-    /// <summary>
-    /// Runs a transcript of "command args => exact reply" lines, recorded from redis-server 7.0.15 (each
-    /// transcript starts from an empty server, default thresholds, a fresh RESP2 connection). Arguments split
-    /// on spaces, "..." quotes; in replies only \r\n is an escape. Directives: "#resp3" (HELLO 3),
-    /// "#config set-max-intset-entries N" (CONFIG SET), "#encoding key name" (OBJECT ENCODING).
-    /// </summary>
-    static TestServer Script(string transcript, TestServer? server = null)
-    {
-        var s = server ?? new TestServer();
-        foreach (var raw in transcript.Split('\n'))
-        {
-            var line = raw.Trim();
-            if (line.Length == 0) continue;
-            if (line == "#resp3") { s.Client.Reply.Protocol = 3; continue; }
-            if (line.StartsWith("#config ", StringComparison.Ordinal))
-            {
-                var parts = line.Split(' ');
-                s.Configure(parts[1], parts[2]);
-                continue;
-            }
-            if (line.StartsWith("#encoding ", StringComparison.Ordinal))
-            {
-                var parts = line.Split(' ');
-                var entry = s.Server.Keyspace[0].Peek(Encoding.UTF8.GetBytes(parts[1]));
-                Assert.True(entry != null, line);
-                Assert.True(parts[2] == ValueTypes.EncodingName(entry!.Value), $"{line}: {ValueTypes.EncodingName(entry.Value)}");
-                continue;
-            }
-            int sep = line.IndexOf(" => ", StringComparison.Ordinal);
-            if (sep < 0) throw new ArgumentException("bad transcript line: " + line);
-            var args = KeyspaceScript.Split(line[..sep]);
-            var expected = line[(sep + 4)..].Replace("\\r\\n", "\r\n");
-            var actual = s.Run(args);
-            Assert.True(expected == actual, $"{line[..sep]}\n expected: {Show(expected)}\n   actual: {Show(actual)}");
-        }
-        return s;
-    }
-
-    static string Show(string s) => s.Replace("\r\n", "\\r\\n");
+    /// <summary>Runs a transcript recorded from redis-server 7.0.15 (see <see cref="Transcript"/>).</summary>
+    static TestServer Script(string transcript, TestServer? server = null) => Transcript.Run(server ?? new TestServer(), transcript);
 
     // ---- Transcripts checked against redis-server 7.0.15 ----
 
@@ -491,7 +454,7 @@ public class SetCommandsTests
             events.Clear();
             long dirty = s.Server.Dirty;
             var reply = s.Run(f[0].Split(' '));
-            if (f[1] != "?") Assert.True(f[1].Replace("\\r\\n", "\r\n") == reply, $"{f[0]}: {Show(reply)}");
+            if (f[1] != "?") Assert.True(f[1].Replace("\\r\\n", "\r\n") == reply, $"{f[0]}: {Transcript.Show(reply)}");
             Assert.True(long.Parse(f[2]) == s.Server.Dirty - dirty, $"{f[0]}: dirty +{s.Server.Dirty - dirty}");
             Assert.True(f[3] == string.Join(", ", events), $"{f[0]}: events {string.Join(", ", events)}");
         }

@@ -11,48 +11,12 @@ namespace Mirra.Tests.Commands;
 public class SortedSetCommandsTests
 {
     /// <summary>
-    /// Runs a transcript of "command args => exact reply" lines, recorded from redis-server 7.0.15 (each
-    /// transcript starts from an empty server, default thresholds, a fresh RESP2 connection). Arguments
-    /// split on spaces, "..." quotes; x{N} stands for N copies of x; in replies only \r\n is an escape.
-    /// Directives: "#resp3" (HELLO 3), "#config name value" (CONFIG SET), "#encoding key name" (OBJECT ENCODING).
+    /// Runs a transcript recorded from redis-server 7.0.15 (see <see cref="Transcript"/>), checking the
+    /// skiplist invariants of every sorted set after each command.
     /// </summary>
-    static TestServer Script(string transcript, TestServer? server = null)
-    {
-        var s = server ?? new TestServer();
-        foreach (var raw in transcript.Split('\n'))
-        {
-            var line = raw.Trim();
-            if (line.Length == 0) continue;
-            if (line == "#resp3") { s.Client.Reply.Protocol = 3; continue; }
-            if (line.StartsWith("#config ", StringComparison.Ordinal))
-            {
-                var parts = line.Split(' ');
-                s.Configure(parts[1], parts[2]);
-                continue;
-            }
-            if (line.StartsWith("#encoding ", StringComparison.Ordinal))
-            {
-                var parts = line.Split(' ');
-                var entry = s.Server.Keyspace[0].Peek(Encoding.UTF8.GetBytes(parts[1]));
-                Assert.True(entry != null, line);
-                Assert.True(parts[2] == ValueTypes.EncodingName(entry!.Value), $"{line}: {ValueTypes.EncodingName(entry.Value)}");
-                if (entry.Value is SortedSetValue z) z.Validate();
-                continue;
-            }
-            int sep = line.IndexOf(" => ", StringComparison.Ordinal);
-            if (sep < 0) throw new ArgumentException("bad transcript line: " + line);
-            var args = KeyspaceScript.Split(Expand(line[..sep]));
-            var expected = Expand(line[(sep + 4)..]).Replace("\\r\\n", "\r\n");
-            var actual = s.Run(args);
-            ValidateAll(s);
-            Assert.True(expected == actual, $"{line[..sep]}\n expected: {Show(expected)}\n   actual: {Show(actual)}");
-        }
-        return s;
-    }
+    static TestServer Script(string transcript, TestServer? server = null) =>
+        Transcript.Run(server ?? new TestServer(), transcript, ValidateAll, v => (v as SortedSetValue)?.Validate());
 
-    static string Expand(string s) => Regex.Replace(s, @"(\S)\{(\d+)\}", m => new string(m.Groups[1].Value[0], int.Parse(m.Groups[2].Value)));
-
-    static string Show(string s) => s.Replace("\r\n", "\\r\\n");
 
     static string Resp(params string[] argv) => RecordingConsumer.Resp(argv);
 
