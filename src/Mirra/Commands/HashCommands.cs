@@ -15,7 +15,6 @@ public static class HashCommands
     const string NotFloatHashValue = "ERR hash value is not a float";
     const string NaNOrInfinity = "ERR value is NaN or Infinity";
     const string WouldProduceNaNOrInfinity = "ERR increment would produce NaN or Infinity";
-    const string InvalidCursor = "ERR invalid cursor";
 
     /// <summary>A reply this large is never sent: the client is dropped instead (HRANDFIELD with a huge negative count).</summary>
     internal static long MaxReplyBytes = 512L << 20;
@@ -321,7 +320,7 @@ public static class HashCommands
     /// </summary>
     static void HScan(CommandContext ctx)
     {
-        if (!Util.Numbers.TryParseScanCursor(ctx.Arg(2), out ulong cursor)) { ctx.Error(InvalidCursor); return; }
+        if (!ScanArguments.TryParseCursor(ctx, 2, out ulong cursor)) return;
         if (!TryGetHash(ctx, ctx.LookupRead(ctx.Arg(1)), out var hash)) return;
         if (!hash.Exists) { ScanArguments.ReplyEmpty(ctx); return; }
 

@@ -244,7 +244,7 @@ public static class KeyCommands
     /// <summary>SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]</summary>
     static void Scan(CommandContext ctx)
     {
-        if (!Util.Numbers.TryParseScanCursor(ctx.Arg(1), out ulong cursor)) { ctx.Error("ERR invalid cursor"); return; }
+        if (!ScanArguments.TryParseCursor(ctx, 1, out ulong cursor)) return;
         if (!ScanArguments.TryParse(ctx, 2, allowType: true, out var scan)) return;
 
         var db = ctx.Db;

@@ -51,6 +51,14 @@ public readonly ref struct ScanArguments
 
     public bool Matches(ReadOnlySpan<byte> element) => !_usePattern || Glob.Match(_pattern, element);
 
+    /// <summary>Reads the cursor argument like Redis (strtoul rules); replies "invalid cursor" and returns false otherwise.</summary>
+    public static bool TryParseCursor(CommandContext ctx, int index, out ulong cursor)
+    {
+        if (Numbers.TryParseScanCursor(ctx.Arg(index), out cursor)) return true;
+        ctx.Error("ERR invalid cursor");
+        return false;
+    }
+
     /// <summary>The reply to scanning a key that does not exist: cursor 0, no elements.</summary>
     public static void ReplyEmpty(CommandContext ctx) => ctx.Reply.WriteRaw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
 }

@@ -12,7 +12,6 @@ namespace Mirra.Commands;
 /// <summary>The set family: SADD and friends, random picks and pops, the set algebra and SSCAN.</summary>
 public static class SetCommands
 {
-    const string InvalidCursor = "ERR invalid cursor";
     const string MustBePositive = "ERR value is out of range, must be positive";
     const string NumKeysNotPositive = "ERR numkeys should be greater than 0";
     const string TooManyKeys = "ERR Number of keys can't be greater than number of args";
@@ -703,7 +702,7 @@ public static class SetCommands
     /// </summary>
     static void SScan(CommandContext ctx)
     {
-        if (!Numbers.TryParseScanCursor(ctx.Arg(2), out ulong cursor)) { ctx.Error(InvalidCursor); return; }
+        if (!ScanArguments.TryParseCursor(ctx, 2, out ulong cursor)) return;
         if (!TryGetSet(ctx, ctx.LookupRead(ctx.Arg(1)), out var set)) return;
         if (!set.Exists) { ScanArguments.ReplyEmpty(ctx); return; }
 

@@ -18,7 +18,6 @@ public static class SortedSetCommands
     const string NaNResult = "ERR resulting score is not a number (NaN)";
     const string NotFloatRange = "ERR min or max is not a float";
     const string NotLexRange = "ERR min or max not valid string range item";
-    const string InvalidCursor = "ERR invalid cursor";
 
     /// <summary>A reply this large is never sent: the client is dropped instead (ZRANDMEMBER with a huge negative count).</summary>
     internal static long MaxReplyBytes = 512L << 20;
@@ -1092,7 +1091,7 @@ public static class SortedSetCommands
     /// </summary>
     static void ZScan(CommandContext ctx)
     {
-        if (!Numbers.TryParseScanCursor(ctx.Arg(2), out ulong cursor)) { ctx.Error(InvalidCursor); return; }
+        if (!ScanArguments.TryParseCursor(ctx, 2, out ulong cursor)) return;
         if (!TryGetZSet(ctx, ctx.LookupRead(ctx.Arg(1)), out var z)) return;
         if (z == null) { ScanArguments.ReplyEmpty(ctx); return; }
 
