@@ -4,7 +4,8 @@ namespace Mirra.Persistence;
 /// Turns a point-in-time walk of the keyspace into a file format: RDB (BGSAVE, full sync, AOF base
 /// with preamble) or commands (AOF base without preamble). The snapshot calls it on the executor
 /// in this order: Begin, then for each database SelectDb followed by its entries (a database may be
-/// selected again later when a write forced one of its buckets out of order), then End.
+/// selected again later when a write forced one of its buckets out of order: then keys and expires
+/// are -1, as the sizes were already given), then End.
 /// </summary>
 public interface ISnapshotEncoder
 {

@@ -34,6 +34,9 @@ public class HashTable<T> where T : TableEntry
     public int Count => _used0 + _used1;
     public bool IsRehashing => _rehashIndex >= 0;
     public int BucketCount => _t0.Length + _t1.Length;
+    /// <summary>The bucket arrays (table 0, and table 1 while rehashing): a snapshot walks them while rehashing is paused.</summary>
+    internal TableEntry?[] Buckets0 => _t0;
+    internal TableEntry?[] Buckets1 => _t1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int HashOf(ReadOnlySpan<byte> key)

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Mirra.Engine;
+
+namespace Mirra.Persistence;
+
+/// <summary>
+/// A snapshot walking in the background: slices of <see cref="Snapshot.Step"/> run as an executor
+/// timer (about a millisecond each, so commands keep flowing between them), the bytes go through a
+/// <see cref="SnapshotPipe"/> to its writer thread, and <paramref name="finished"/> runs on the
+/// executor once every byte has reached the destination (or the destination failed). Used by
+/// BGSAVE, the AOF rewrite's base file and full syncs to replicas.
+/// </summary>
+public sealed class SnapshotJob
+{
+    readonly Server _server;
+    readonly Action<SnapshotJob> _finished;
+    bool _doneCalled;
+
+    public Snapshot Snapshot { get; }
+    public SnapshotPipe Pipe { get; }
+    public long StartedAtMs { get; }
+    public Stopwatch Elapsed { get; } = Stopwatch.StartNew();
+    /// <summary>Set when the job failed (destination error or cancel).</summary>
+    public Exception? Error { get; private set; }
+    public bool Cancelled { get; private set; }
+
+    SnapshotJob(Server server, Stream destination, Func<Stream, ISnapshotEncoder> encoder, string threadName, Action<SnapshotJob> finished)
+    {
+        _server = server;
+        _finished = finished;
+        StartedAtMs = server.Clock.NowMs();
+        Pipe = new SnapshotPipe(destination, threadName);
+        Snapshot = new Snapshot(server.Keyspace, encoder(Pipe), Info(server, aofBase: false));
+    }
+
+    /// <summary>Starts a snapshot now (executor only); its first slice runs at the end of this round.</summary>
+    public static SnapshotJob Start(Server server, Stream destination, Func<Stream, ISnapshotEncoder> encoder, string threadName, Action<SnapshotJob> finished)
+    {
+        var job = new SnapshotJob(server, destination, encoder, threadName, finished);
+        server.Executor.Timers.Add(0, job.Slice);
+        return job;
+    }
+
+    /// <summary>What RDB aux fields record about this instant.</summary>
+    public static SnapshotInfo Info(Server server, bool aofBase) => new(
+        server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(),
+        ReplStreamDb: 0, server.Replication.ReplId, server.Replication.Offset, aofBase);
+
+    /// <summary>Stops the job; <c>finished</c> still runs (with <see cref="Cancelled"/> set).</summary>
+    public void Cancel()
+    {
+        if (Snapshot.Finished && Pipe.Drained.IsCompleted) return;
+        Cancelled = true;
+        Error ??= new OperationCanceledException("cancelled");
+        Snapshot.Abort();
+        Pipe.Cancel();
+    }
+
+    int Slice()
+    {
+        if (Cancelled) { Finish(); return -1; }
+        if (Pipe.Error != null)
+        {
+            Error = Pipe.Error;
+            Snapshot.Abort();
+            Pipe.Cancel();
+            Finish();
+            return -1;
+        }
+        long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 1000;
+        while (Pipe.HasRoom)
+        {
+            if (Snapshot.Step(256))
+            {
+                Pipe.Complete();
+                Pipe.Drained.ContinueWith(_ => _server.Executor.Post(() =>
+                {
+                    if (Pipe.Error != null) Error ??= Pipe.Error;
+                    Finish();
+                }));
+                return -1;
+            }
+            if (Stopwatch.GetTimestamp() > deadline) return 0;
+        }
+        return 1; // the destination is behind: let it drain
+    }
+
+    void Finish()
+    {
+        if (_doneCalled) return;
+        _doneCalled = true;
+        _finished(this);
+    }
+}
