@@ -84,6 +84,8 @@ public static class Program
         if (config.AlwaysShowLogo || (!Console.IsOutputRedirected && config.LogFile.Length == 0)) log.Raw(Logo.Render(server.BoundPort, pid));
         else log.Notice($"Running mode=standalone, port={server.BoundPort}.");
         log.Warning("Server initialized");
+        // Like Redis, the listeners are open while the data loads: clients get -LOADING meanwhile.
+        if (!server.Executor.Invoke(() => Persistence.DataLoader.LoadAtStartup(server))) return 1;
         if (config.Port != 0) log.Notice("Ready to accept connections tcp");
         if (!string.IsNullOrEmpty(config.UnixSocket)) log.Notice($"The server is now ready to accept connections at {config.UnixSocket}");
 

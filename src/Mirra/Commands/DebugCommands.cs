@@ -34,6 +34,7 @@ public static class DebugCommands
         ["log"] = new(3, 3, LogMessage),
         ["error"] = new(3, 3, ErrorReply),
         ["change-repl-id"] = new(2, 2, ChangeReplId),
+        ["reload"] = new(2, 5, Reload),
     };
 
     /// <summary>
@@ -315,6 +316,27 @@ public static class DebugCommands
 
     /// <summary>DEBUG ERROR text: replies text as an error, as is (client library tests). Like Redis, it is
     /// written as raw protocol, so it counts neither in errorstats nor as a failed call.</summary>
+    /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the data set, load the file back.</summary>
+    static void Reload(CommandContext ctx)
+    {
+        bool flush = true, save = true, merge = false;
+        for (int i = 2; i < ctx.ArgCount; i++)
+        {
+            if (ctx.ArgIs(i, "merge"u8)) merge = true;
+            else if (ctx.ArgIs(i, "noflush"u8)) flush = false;
+            else if (ctx.ArgIs(i, "nosave"u8)) save = false;
+            else { ctx.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."); return; }
+        }
+        var server = ctx.Server;
+        server.Rdb.KillBackgroundSave();
+        if (save && server.Rdb.Save() != null) { ctx.Error("ERR"); return; }
+        if (flush) foreach (var db in server.Keyspace.Databases) db.Flush();
+        var outcome = Persistence.DataLoader.LoadRdb(server, Persistence.DataLoader.RdbPath(server), serveClients: false, allowDuplicates: merge);
+        if (!outcome.Ok || outcome.FileMissing) { ctx.Error("ERR Error trying to load the RDB dump, check server logs."); return; }
+        server.Log.Warning("DB reloaded by DEBUG RELOAD");
+        ctx.Reply.Ok();
+    }
+
     static void ErrorReply(CommandContext ctx) => ctx.Reply.Error(ctx.ArgString(2));
 
     static void ChangeReplId(CommandContext ctx)

@@ -5,13 +5,6 @@ namespace Mirra.Commands;
 /// <summary>The whole-database commands of Redis's server group: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB.</summary>
 public static class ServerKeyspaceCommands
 {
-    /// <summary>
-    /// Run after FLUSHALL emptied the databases: persistence hooks here to stop a running save and
-    /// write a fresh RDB when `save` points are configured, which resets the dirty count
-    /// (Redis's flushAllDataAndResetRDB).
-    /// </summary>
-    public static Action<Server>? AfterFlushAll;
-
     public static void Register(CommandTable t)
     {
         t.Add(new CommandSpec("dbsize", 1, "readonly fast", 0, 0, 0, DbSize) { Group = "server", Summary = "Returns the number of keys in the selected database." });
@@ -45,7 +38,7 @@ public static class ServerKeyspaceCommands
         long removed = 0;
         foreach (var db in ctx.Keyspace.Databases) removed += db.Flush();
         ctx.Dirty(removed);
-        AfterFlushAll?.Invoke(ctx.Server); // a save here resets the dirty count, as in Redis 7.0
+        ctx.Server.Rdb.AfterFlushAll(); // with save points, an (empty) snapshot now, as in Redis 7.0
         ctx.PropagateAsIs(); // replicated even when every database was already empty
         ctx.Reply.Ok();
     }

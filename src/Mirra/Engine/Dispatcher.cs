@@ -150,6 +150,19 @@ public sealed class Dispatcher
             Reject(ctx, command, Mirra.Commands.PubSubCommands.SubscribedContextError(command));
             return true;
         }
+        // A failed save (stop-writes-on-bgsave-error) stops writes, and PING, on a master.
+        if (!server.IsReplica && !client.Is(ClientFlags.Master) &&
+            (ctx.CommandOrQueuedHas(CommandFlags.Write) || command.Name == "ping") && server.Rdb.WriteDenial() is { } misconf)
+        {
+            Reject(ctx, command, misconf);
+            return true;
+        }
+        // While a data set loads, only commands flagged "loading" run (INFO, CONFIG...).
+        if (server.Loading.Active && !command.Has(CommandFlags.Loading))
+        {
+            Reject(ctx, command, Persistence.LoadingState.Reply);
+            return true;
+        }
         int guardMark = client.Reply.Length;
         foreach (var guard in Guards)
             if (!guard(ctx))

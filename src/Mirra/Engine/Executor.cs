@@ -113,6 +113,30 @@ public sealed class Executor
         _needFlush.Add(c);
     }
 
+    /// <summary>
+    /// Redis's processEventsWhileBlocked: a long job holding the role (loading a data set) lets the
+    /// clients that are waiting run their commands (they mostly get -LOADING) and get their replies.
+    /// Posted work and timers wait for the job to end.
+    /// </summary>
+    public void ServeWhileBlocked()
+    {
+        if (!IsExecutorThread) return;
+        Queue<Client> ready;
+        lock (_gate)
+        {
+            ready = _readyClients;
+            _readyClients = new Queue<Client>();
+        }
+        while (_runningClients.Count > 0) ready.Enqueue(_runningClients.Dequeue());
+        while (ready.Count > 0)
+        {
+            var client = ready.Dequeue();
+            try { RunClient!(client); }
+            catch (Exception ex) { Crash(ex); }
+        }
+        FlushAll();
+    }
+
     /// <summary>Takes the role while there is work and nobody else holds it.</summary>
     void RunWhileWork()
     {

@@ -45,6 +45,12 @@ public sealed class Server
     public Transactions Transactions { get; }
     /// <summary>Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN...) and the serving of ready keys.</summary>
     public Blocking Blocking { get; }
+    /// <summary>RDB snapshots: SAVE, BGSAVE, save points, the final save.</summary>
+    public Persistence.RdbPersistence Rdb { get; }
+    /// <summary>Loading a data set at startup (or DEBUG RELOAD): most commands answer -LOADING meanwhile.</summary>
+    public Persistence.LoadingState Loading { get; } = new();
+    /// <summary>True while a snapshot other than BGSAVE's runs (AOF rewrite, full sync): BGSAVE is then scheduled.</summary>
+    public bool AnotherSnapshotRunning => false;
 
     /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
     public string RunId { get; } = Util.RandomIds.NewHexId();
@@ -85,6 +91,9 @@ public sealed class Server
         PubSub = new PubSub(this);
         Blocking = new Blocking(this);
         Shutdown = new Shutdown(this);
+        Rdb = new Persistence.RdbPersistence(this);
+        Shutdown.SaveSnapshot = Rdb.SaveForShutdown;
+        CronJobs.Add(Rdb.Cron);
         Dispatcher = new Dispatcher(this);
         Executor.RunClient = Dispatcher.RunClient;
         Executor.OnError = ex => Log.Warning("Unexpected error while running a command: " + ex);

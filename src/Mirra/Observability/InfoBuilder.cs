@@ -218,25 +218,27 @@ public static class InfoBuilder
 
     static void Persistence(Writer w, Server s)
     {
-        // Until persistence lands: nothing is loading or saving, the last save is the start.
-        w.Field("loading", 0);
+        var rdb = s.Rdb;
+        var loading = s.Loading;
+        var save = rdb.Background?.Snapshot;
+        w.Field("loading", loading.Active ? 1 : 0);
         w.Field("async_loading", 0);
-        w.Field("current_cow_peak", 0);
+        w.Field("current_cow_peak", 0); // no fork, no copy-on-write
         w.Field("current_cow_size", 0);
         w.Field("current_cow_size_age", 0);
-        w.Field2("current_fork_perc", 0);
-        w.Field("current_save_keys_processed", 0);
-        w.Field("current_save_keys_total", 0);
+        w.Field2("current_fork_perc", save != null && save.KeysTotal > 0 ? 100.0 * save.KeysProcessed / save.KeysTotal : 0);
+        w.Field("current_save_keys_processed", save?.KeysProcessed ?? 0);
+        w.Field("current_save_keys_total", save?.KeysTotal ?? 0);
         w.Field("rdb_changes_since_last_save", s.Dirty);
-        w.Field("rdb_bgsave_in_progress", 0);
-        w.Field("rdb_last_save_time", s.StartTimeMs / 1000);
-        w.Field("rdb_last_bgsave_status", "ok");
-        w.Field("rdb_last_bgsave_time_sec", -1);
-        w.Field("rdb_current_bgsave_time_sec", -1);
-        w.Field("rdb_saves", 0);
+        w.Field("rdb_bgsave_in_progress", rdb.Background != null ? 1 : 0);
+        w.Field("rdb_last_save_time", rdb.LastSaveUnix);
+        w.Field("rdb_last_bgsave_status", rdb.LastBgsaveOk ? "ok" : "err");
+        w.Field("rdb_last_bgsave_time_sec", rdb.LastBgsaveSeconds);
+        w.Field("rdb_current_bgsave_time_sec", rdb.CurrentBgsaveSeconds);
+        w.Field("rdb_saves", rdb.Saves);
         w.Field("rdb_last_cow_size", 0);
-        w.Field("rdb_last_load_keys_expired", 0);
-        w.Field("rdb_last_load_keys_loaded", 0);
+        w.Field("rdb_last_load_keys_expired", rdb.LastLoadKeysExpired);
+        w.Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded);
         w.Field("aof_enabled", 0);
         w.Field("aof_rewrite_in_progress", 0);
         w.Field("aof_rewrite_scheduled", 0);
@@ -249,6 +251,16 @@ public static class InfoBuilder
         w.Field("aof_last_cow_size", 0);
         w.Field("module_fork_in_progress", 0);
         w.Field("module_fork_last_cow_size", 0);
+        if (loading.Active)
+        {
+            long now = s.Clock.NowMs();
+            w.Field("loading_start_time", loading.StartUnix);
+            w.Field("loading_total_bytes", loading.TotalBytes);
+            w.Field("loading_rdb_used_mem", loading.RdbUsedMemory);
+            w.Field("loading_loaded_bytes", loading.LoadedBytes);
+            w.Field2("loading_loaded_perc", loading.Percent);
+            w.Field("loading_eta_seconds", loading.EtaSeconds(now));
+        }
     }
 
     static void Stats(Writer w, Server s)

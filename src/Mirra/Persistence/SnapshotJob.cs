@@ -18,6 +18,8 @@ public sealed class SnapshotJob
 
     public Snapshot Snapshot { get; }
     public SnapshotPipe Pipe { get; }
+    /// <summary>Where the bytes go (the caller finishes it: fsync and rename, or close the socket).</summary>
+    public Stream Destination { get; }
     public long StartedAtMs { get; }
     public Stopwatch Elapsed { get; } = Stopwatch.StartNew();
     /// <summary>Set when the job failed (destination error or cancel).</summary>
@@ -29,6 +31,7 @@ public sealed class SnapshotJob
         _server = server;
         _finished = finished;
         StartedAtMs = server.Clock.NowMs();
+        Destination = destination;
         Pipe = new SnapshotPipe(destination, threadName);
         Snapshot = new Snapshot(server.Keyspace, encoder(Pipe), Info(server, aofBase: false));
     }
@@ -73,11 +76,21 @@ public sealed class SnapshotJob
             if (Snapshot.Step(256))
             {
                 Pipe.Complete();
-                Pipe.Drained.ContinueWith(_ => _server.Executor.Post(() =>
+                Pipe.Drained.ContinueWith(_ =>
                 {
-                    if (Pipe.Error != null) Error ??= Pipe.Error;
-                    Finish();
-                }));
+                    // fsync off the executor: it can take long on a big file.
+                    Exception? syncError = null;
+                    if (Pipe.Error == null && !Cancelled && Destination is FileStream file)
+                    {
+                        try { file.Flush(flushToDisk: true); }
+                        catch (Exception ex) { syncError = ex; }
+                    }
+                    _server.Executor.Post(() =>
+                    {
+                        Error ??= Pipe.Error ?? syncError;
+                        Finish();
+                    });
+                });
                 return -1;
             }
             if (Stopwatch.GetTimestamp() > deadline) return 0;

@@ -245,21 +245,6 @@ public class KeyCommandsTests
     }
 
     [Fact]
-    public void FlushAllRunsThePersistenceHook()
-    {
-        var s = new TestServer();
-        int calls = 0;
-        Mirra.Commands.ServerKeyspaceCommands.AfterFlushAll = _ => calls++;
-        try
-        {
-            s.Run("flushall");
-            s.Run("flushdb");
-            Assert.Equal(1, calls);
-        }
-        finally { Mirra.Commands.ServerKeyspaceCommands.AfterFlushAll = null; }
-    }
-
-    [Fact]
     public void SwapDbExchangesContentsForEveryClientAndCallsTheHook()
     {
         var s = new TestServer();
