@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Mirra.Persistence.Rdb;
 
@@ -45,76 +47,89 @@ public sealed class LzfCompressor
         // Entries at or below baseOff belong to earlier calls; this call stores baseOff + position + 1.
         int baseOff = _base;
         _base += n + 1;
-        int[] table = _table;
 
-        int ip = 0, op = 0, lit = 0, ctrlPos = 0;
+        // Short inputs use a small corner of the table (it stays in the L1 cache beside the data being
+        // written); 2 slots per input byte at least, up to the whole table.
+        int shift = 32 - Math.Clamp(BitOperations.Log2((uint)n) + 2, 8, HashLog);
+
+        ref byte src = ref MemoryMarshal.GetReference(input);
+        ref int table = ref MemoryMarshal.GetArrayDataReference(_table);
+        int ip = 0, op = 0, litStart = 0;
         int last = n - 3; // the last position where a 3-byte sequence starts
+        uint seq = n >= 2 ? (uint)((Unsafe.Add(ref src, 0) << 8) | Unsafe.Add(ref src, 1)) : 0;
         while (ip <= last)
         {
-            int h = Hash(input, ip);
-            int cand = table[h] - baseOff - 1;
-            table[h] = baseOff + ip + 1;
+            seq = (seq << 8) | Unsafe.Add(ref src, ip + 2);
+            ref int slot = ref Unsafe.Add(ref table, Index(seq, shift));
+            int cand = slot - baseOff - 1;
+            slot = baseOff + ip + 1;
             int dist = ip - cand;
-            if (cand >= 0 && dist <= MaxOffset
-                && input[cand] == input[ip] && input[cand + 1] == input[ip + 1] && input[cand + 2] == input[ip + 2])
+            if (cand < 0 || dist > MaxOffset
+                || Unsafe.Add(ref src, cand) != Unsafe.Add(ref src, ip)
+                || Unsafe.Add(ref src, cand + 1) != Unsafe.Add(ref src, ip + 1)
+                || Unsafe.Add(ref src, cand + 2) != Unsafe.Add(ref src, ip + 2))
             {
-                int max = Math.Min(MaxMatch, n - ip);
-                int len = 3;
-                while (len < max && input[cand + len] == input[ip + len]) len++;
-
-                if (lit > 0) { output[ctrlPos] = (byte)(lit - 1); lit = 0; }
-                int code = len - 2, off = dist - 1;
-                if (code < 7)
-                {
-                    if (op + 2 > outLen) return 0;
-                    output[op++] = (byte)((code << 5) | (off >> 8));
-                }
-                else
-                {
-                    if (op + 3 > outLen) return 0;
-                    output[op++] = (byte)((7 << 5) | (off >> 8));
-                    output[op++] = (byte)(code - 7);
-                }
-                output[op++] = (byte)off;
-
-                ip += len;
-                // Remember the last two positions inside the match, so repeats of repeats are found.
-                for (int p = ip - 2; p < ip; p++)
-                    if (p <= last) table[Hash(input, p)] = baseOff + p + 1;
+                ip++;
                 continue;
             }
 
-            // A literal byte: open a run (its control byte is written when the run closes).
-            if (lit == 0)
+            int max = Math.Min(MaxMatch, n - ip);
+            int len = 3;
+            while (len < max && Unsafe.Add(ref src, cand + len) == Unsafe.Add(ref src, ip + len)) len++;
+
+            op = EmitLiterals(input, litStart, ip, output, op);
+            if (op < 0) return 0;
+            int code = len - 2, off = dist - 1;
+            if (code < 7)
             {
                 if (op + 2 > outLen) return 0;
-                ctrlPos = op++;
+                output[op++] = (byte)((code << 5) | (off >> 8));
             }
-            else if (op >= outLen) return 0;
-            output[op++] = input[ip++];
-            if (++lit == MaxLiteral) { output[ctrlPos] = MaxLiteral - 1; lit = 0; }
+            else
+            {
+                if (op + 3 > outLen) return 0;
+                output[op++] = (byte)((7 << 5) | (off >> 8));
+                output[op++] = (byte)(code - 7);
+            }
+            output[op++] = (byte)off;
+
+            ip += len;
+            litStart = ip;
+            if (ip > last) break;
+            // Remember the last two positions inside the match, so repeats of repeats are found; restart
+            // the rolling sequence at the new position.
+            for (int p = ip - 2; p < ip; p++)
+            {
+                uint s3 = (uint)((Unsafe.Add(ref src, p) << 16) | (Unsafe.Add(ref src, p + 1) << 8) | Unsafe.Add(ref src, p + 2));
+                Unsafe.Add(ref table, Index(s3, shift)) = baseOff + p + 1;
+            }
+            seq = (uint)((Unsafe.Add(ref src, ip) << 8) | Unsafe.Add(ref src, ip + 1));
         }
 
         // The last bytes (too few to start a match) are literals.
-        while (ip < n)
+        op = EmitLiterals(input, litStart, n, output, op);
+        return op < 0 ? 0 : op;
+    }
+
+    /// <summary>Writes input[from..to) as literal runs of up to 32 bytes; -1 when they do not fit.</summary>
+    static int EmitLiterals(ReadOnlySpan<byte> input, int from, int to, Span<byte> output, int op)
+    {
+        int count = to - from;
+        if (count == 0) return op;
+        if (op + count + (count + MaxLiteral - 1) / MaxLiteral > output.Length) return -1;
+        while (count > 0)
         {
-            if (lit == 0)
-            {
-                if (op + 2 > outLen) return 0;
-                ctrlPos = op++;
-            }
-            else if (op >= outLen) return 0;
-            output[op++] = input[ip++];
-            if (++lit == MaxLiteral) { output[ctrlPos] = MaxLiteral - 1; lit = 0; }
+            int run = Math.Min(count, MaxLiteral);
+            output[op++] = (byte)(run - 1);
+            input.Slice(from, run).CopyTo(output[op..]);
+            op += run;
+            from += run;
+            count -= run;
         }
-        if (lit > 0) output[ctrlPos] = (byte)(lit - 1);
         return op;
     }
 
+    /// <summary>The table slot of the 3-byte sequence in the low 24 bits of <paramref name="seq"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int Hash(ReadOnlySpan<byte> s, int i)
-    {
-        uint v = (uint)(s[i] | (s[i + 1] << 8) | (s[i + 2] << 16));
-        return (int)((v * 2654435761u) >> (32 - HashLog));
-    }
+    static int Index(uint seq, int shift) => (int)(((seq & 0xFFFFFF) * 2654435761u) >> shift);
 }
