@@ -250,6 +250,23 @@ public ref struct Hash
         _value = full;
     }
 
+    // ---- Building from loaded data (RDB, RESTORE) ----
+
+    /// <summary>
+    /// An empty compact array with room for <paramref name="bytes"/> bytes of encoded pairs (the sum of their
+    /// <see cref="EncodedPairSize"/>), to fill with <see cref="AppendCompactPair"/> and store as a key's value.
+    /// The caller guarantees distinct fields, the listpack limits, and at least one pair.
+    /// </summary>
+    public static HashListpackByte[] NewCompactArray(int bytes) => new HashListpackByte[RoundUp(bytes)];
+
+    /// <summary>Writes a pair at <paramref name="position"/> of an array made by <see cref="NewCompactArray"/>; returns where the next one goes.</summary>
+    public static int AppendCompactPair(HashListpackByte[] lp, int position, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        var span = Bytes(lp);
+        position += WriteElement(span[position..], field);
+        return position + WriteElement(span[position..], value);
+    }
+
     // ---- Enumeration ----
 
     /// <summary>Walks the fields and values without allocating: <c>foreach (var p in hash) use(p.Field, p.Value)</c>.

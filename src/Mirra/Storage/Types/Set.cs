@@ -501,6 +501,22 @@ public ref struct Set
     /// <summary>Growth with a quarter of slack, like compact hashes.</summary>
     static int WithSlack(int needed) => (int)Math.Min(Array.MaxLength, needed + (long)needed / 4);
 
+    /// <summary>
+    /// An empty compact array with room for <paramref name="bytes"/> bytes of members (1 + length each), to fill
+    /// with <see cref="AppendCompactMember"/> and store as a key's value (RDB loading, RESTORE). The caller
+    /// guarantees distinct members, the listpack limits, and at least one member.
+    /// </summary>
+    public static SetListpackByte[] NewCompactArray(int bytes) => new SetListpackByte[RoundUp(bytes)];
+
+    /// <summary>Writes a member at <paramref name="position"/> of an array made by <see cref="NewCompactArray"/>; returns where the next one goes.</summary>
+    public static int AppendCompactMember(SetListpackByte[] lp, int position, ReadOnlySpan<byte> member)
+    {
+        var span = LpBytes(lp);
+        span[position] = (byte)(member.Length + 1);
+        member.CopyTo(span[(position + 1)..]);
+        return position + 1 + member.Length;
+    }
+
     /// <summary>A compact set holding distinct members (the caller checked the limits).</summary>
     internal static SetListpackByte[] CompactFrom(HashTable<TableEntry> members)
     {

@@ -646,6 +646,25 @@ public sealed class SortedSetValue : IAggregateValue
         return full;
     }
 
+    /// <summary>
+    /// An empty listpack-encoded set with room for <paramref name="bytes"/> bytes of entries (the sum of their
+    /// <see cref="CompactEntrySize"/>), to fill with <see cref="AppendCompactSorted"/> (RDB loading, RESTORE).
+    /// </summary>
+    public static SortedSetValue NewCompactSized(int bytes) => new() { _lp = bytes == 0 ? Array.Empty<byte>() : new byte[RoundUp(bytes)] };
+
+    /// <summary>The listpack-encoding size of a member of <paramref name="memberLength"/> bytes with its score.</summary>
+    public static int CompactEntrySize(int memberLength) => EntrySize(memberLength);
+
+    /// <summary>
+    /// Appends a member after every other one of a set made by <see cref="NewCompactSized"/>: the caller
+    /// guarantees ascending (score, member) order, distinct members, and the room.
+    /// </summary>
+    public void AppendCompactSorted(ReadOnlySpan<byte> member, double score)
+    {
+        _lpUsed += WriteEntry(_lp.AsSpan(_lpUsed), member, score);
+        _lpCount++;
+    }
+
     // ---- IAggregateValue ----
 
     public long EstimatedBytes
