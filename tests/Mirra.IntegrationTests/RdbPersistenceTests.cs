@@ -59,7 +59,7 @@ public class RdbPersistenceTests
         Assert.True(check.ExitCode == 0, check.ToString());
         Assert.Contains("RDB looks OK!", check.Stdout + check.Stderr);
 
-        using var redis = ServerProcess.StartRedis("--save", "", "--dbfilename", "from-mirra.rdb", "--dir", mirra.Dir);
+        using var redis = ServerProcess.StartRedis("--save", "", "--dir", mirra.Dir);
         using var rc = redis.Connect();
         Assert.Equal(expected, KeyspaceDump.Of(rc));
     }

@@ -46,12 +46,11 @@ public static class DataLoader
             using (file)
             {
                 var options = new RdbLoadOptions(server.Clock.NowMs(), SkipExpired: !server.IsReplica, VerifyChecksum: server.Config.RdbChecksum,
-                    AllowDuplicates: allowDuplicates,
                     Progress: bytes =>
                     {
                         loading.LoadedBytes = bytes;
                         if (serveClients) server.Executor.ServeWhileBlocked();
-                    });
+                    }) { AllowDuplicates = allowDuplicates };
                 var result = RdbLoader.Load(file, server.Keyspace, server.Config, options);
                 LogAux(server, result);
                 log.Notice($"Done loading RDB, keys loaded: {result.Keys}, keys expired: {result.ExpiredSkipped}.");

@@ -5,8 +5,8 @@ namespace Mirra.IntegrationTests.Infrastructure;
 /// <summary>
 /// Everything a client can read of a server's data, as sorted text lines "db key type value ttl", so two
 /// servers (Mirra and redis-server, before and after a reload or a sync) can be compared key by key.
-/// Binary values are shown in hex; TTLs are rounded to whole seconds (the servers read them at
-/// different instants); aggregate members are sorted where the type has no order.
+/// Binary values are shown in hex; TTLs are rounded to 100 seconds (the servers read them at
+/// different instants: use TTLs far from a multiple of 100 s + 50); aggregate members are sorted where the type has no order.
 /// </summary>
 public static class KeyspaceDump
 {
@@ -30,7 +30,7 @@ public static class KeyspaceDump
                     _ => "?",
                 };
                 long pttl = c.Call(new[] { "PTTL"u8.ToArray(), key }).Integer;
-                string ttl = pttl < 0 ? pttl.ToString() : $"~{(pttl + 500) / 1000}s";
+                string ttl = pttl < 0 ? pttl.ToString() : $"~{(pttl + 50_000) / 100_000}00s";
                 lines.Add($"{db} {Hex(key)} {type} {value} {ttl}");
             }
         }

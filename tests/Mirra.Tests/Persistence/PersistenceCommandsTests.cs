@@ -10,7 +10,7 @@ public sealed class PersistenceCommandsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    TestServer NewServer(params string[] config) => new(new[] { "dir", _dir, "save", "" }.Concat(config).ToArray());
+    TestServer NewServer(params string[] config) => new(new[] { "dir", _dir, "save", "", "enable-debug-command", "yes" }.Concat(config).ToArray());
 
     [Fact]
     public void SaveWritesTheFileAndResetsTheChangeCount()

@@ -10,7 +10,11 @@ namespace Mirra.Persistence.Rdb;
 /// loading its master's snapshot, nor an AOF preamble, whose tail assumes the keys are there).</param>
 /// <param name="VerifyChecksum">Check the CRC-64 after EOF (also requires the rdbchecksum directive).</param>
 /// <param name="Progress">Called with the bytes read so far, about every megabyte.</param>
-public sealed record RdbLoadOptions(long NowMs, bool SkipExpired, bool VerifyChecksum, Action<long>? Progress = null);
+public sealed record RdbLoadOptions(long NowMs, bool SkipExpired, bool VerifyChecksum, Action<long>? Progress = null)
+{
+    /// <summary>DEBUG RELOAD MERGE: a key already present is replaced instead of being an error.</summary>
+    public bool AllowDuplicates { get; init; }
+}
 
 /// <summary>What a load found besides the keys.</summary>
 public sealed class RdbLoadResult
@@ -128,7 +132,8 @@ public static class RdbLoader
                     else if (options.SkipExpired && expireAt != -1 && expireAt < options.NowMs) result.ExpiredSkipped++;
                     else
                     {
-                        if (db.Peek(key) != null)
+                        if (db.Peek(key) != null && options.AllowDuplicates) db.Delete(key);
+                        else if (db.Peek(key) != null)
                             throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
                         var entry = db.Add(key, value, expireAt);
                         if (idle >= 0 && !lfu) entry.LastAccess = LastAccessFor(keyspace.LruClock, idle);
