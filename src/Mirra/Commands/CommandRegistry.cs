@@ -30,5 +30,6 @@ public static class CommandRegistry
         TransactionCommands.Register(table);
         HyperLogLogCommands.Register(table);
         PubSubCommands.Register(table);
+        DumpRestoreCommands.Register(table);
     }
 }

@@ -66,6 +66,9 @@ public sealed class Database
         return e;
     }
 
+    /// <summary>Sizes the key table for <paramref name="keys"/> keys at once (the RESIZEDB hint of an RDB file being loaded).</summary>
+    public void ExpandForLoad(long keys) => _keys.Expand((int)Math.Min(keys, 1 << 30));
+
     /// <summary>Sets a key to a value (SET semantics): replaces the value and, unless keepTtl, clears the TTL.</summary>
     public KeyEntry Set(ReadOnlySpan<byte> key, object value, long expireAtMs = -1, bool keepTtl = false)
     {

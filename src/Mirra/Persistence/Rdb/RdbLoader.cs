@@ -108,8 +108,10 @@ public static class RdbLoader
                     db = keyspace[(int)dbid];
                     continue;
                 case RdbConstants.OpResizeDb:
-                    input.ReadLength(); // keys
+                    ulong dbSize = input.ReadLength();
                     input.ReadLength(); // keys with an expiry
+                    // A hint only: capped, so that a corrupt size cannot allocate much before the data runs out.
+                    if (db.Count == 0) db.ExpandForLoad((long)Math.Min(dbSize, ResizeHintLimit));
                     continue;
                 case RdbConstants.OpAux:
                     ReadAux(input, result);
@@ -150,6 +152,9 @@ public static class RdbLoader
         result.BytesRead = input.Position;
         return result;
     }
+
+    /// <summary>The largest RESIZEDB hint followed (more keys than this grow the table as they come).</summary>
+    const ulong ResizeHintLimit = 1 << 24;
 
     /// <summary>
     /// The access time (seconds since start, <see cref="KeyEntry.LastAccess"/>) of a key idle for
