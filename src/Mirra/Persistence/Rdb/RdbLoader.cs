@@ -130,9 +130,8 @@ public static class RdbLoader
                     else if (options.SkipExpired && expireAt != -1 && expireAt < options.NowMs) result.ExpiredSkipped++;
                     else
                     {
-                        if (db.Peek(key) != null)
-                            throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
-                        var entry = db.Add(key, value, expireAt);
+                        var entry = db.TryAdd(key, value, expireAt)
+                            ?? throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
                         if (idle >= 0 && !lfu) entry.LastAccess = LastAccessFor(keyspace.LruClock, idle);
                         result.Keys++;
                     }

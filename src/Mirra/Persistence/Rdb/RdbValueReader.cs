@@ -93,7 +93,7 @@ public sealed class RdbValueReader
 
     // ---- Counts ----
 
-    /// <summary>An element count: refused when it cannot be real (each element takes at least a byte).</summary>
+    /// <summary>An element count: refused beyond what any value can hold.</summary>
     long ReadCount(string what)
     {
         long at = _in.Position;
