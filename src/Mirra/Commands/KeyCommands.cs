@@ -378,7 +378,7 @@ public static class KeyCommands
             return;
         }
         uint clock = ctx.Keyspace.LruClock;
-        long idleMinutes = clock >= e.LastAccess ? (clock - e.LastAccess) / 60 : 0;
+        long idleMinutes = unchecked(clock - e.LastAccess) / 60;
         ctx.Reply.Integer(Math.Max(0, LfuInitialCounter - idleMinutes));
     }
 }

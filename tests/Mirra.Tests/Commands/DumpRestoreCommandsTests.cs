@@ -159,9 +159,10 @@ public class DumpRestoreCommandsTests
     [Fact]
     public void IdleTimeAndFreq()
     {
-        var s = new TestServer();
+        var s = new TestServer("enable-debug-command", "yes");
         Assert.Equal("+OK\r\n", Restore(s, "i", "0", Bar, "IDLETIME", "1000"));
         Assert.Equal(":1000\r\n", s.Run("object", "idletime", "i"));
+        Assert.Contains(" lru_seconds_idle:1000", s.Run("debug", "object", "i"));
         Assert.Equal("+OK\r\n", Restore(s, "f", "0", Bar, "FREQ", "100"));
         Assert.Equal(":0\r\n", s.Run("object", "idletime", "f"));
         Assert.Equal("+OK\r\n", Restore(s, "both", "0", Bar, "idletime", "5", "replace", "absttl"));
