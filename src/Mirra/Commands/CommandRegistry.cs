@@ -31,5 +31,6 @@ public static class CommandRegistry
         HyperLogLogCommands.Register(table);
         PubSubCommands.Register(table);
         PersistenceCommands.Register(table);
+        DumpRestoreCommands.Register(table);
     }
 }

@@ -190,7 +190,7 @@ public static class DebugCommands
         var value = e.Value;
         long refcount = StringValue.IsShared(value) ? int.MaxValue : 1;
         long lru = (ctx.Server.StartTimeMs / 1000 + e.LastAccess) & 0xFFFFFF;
-        long idle = Math.Max(0, (long)ctx.Keyspace.LruClock - e.LastAccess);
+        long idle = unchecked(ctx.Keyspace.LruClock - e.LastAccess); // modulo 2^32: access times may precede the start (RESTORE IDLETIME)
         var inv = CultureInfo.InvariantCulture;
         ctx.Reply.SimpleString(
             $"Value at:0x{RuntimeHelpers.GetHashCode(value).ToString("x", inv)} refcount:{refcount.ToString(inv)} " +

@@ -357,7 +357,9 @@ public static class KeyCommands
             return;
         }
         uint clock = ctx.Keyspace.LruClock;
-        ctx.Reply.Integer(clock >= e.LastAccess ? clock - e.LastAccess : 0);
+        // Modulo 2^32, like Redis's wrapping LRU clock: RESTORE ... IDLETIME and RDB loading may set an
+        // access time before the server started.
+        ctx.Reply.Integer(unchecked(clock - e.LastAccess));
     }
 
     const int LfuInitialCounter = 5;
@@ -376,7 +378,7 @@ public static class KeyCommands
             return;
         }
         uint clock = ctx.Keyspace.LruClock;
-        long idleMinutes = clock >= e.LastAccess ? (clock - e.LastAccess) / 60 : 0;
+        long idleMinutes = unchecked(clock - e.LastAccess) / 60;
         ctx.Reply.Integer(Math.Max(0, LfuInitialCounter - idleMinutes));
     }
 }

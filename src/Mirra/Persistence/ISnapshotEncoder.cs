@@ -16,4 +16,5 @@ public interface ISnapshotEncoder
 }
 
 /// <summary>What a snapshot knows about the instant it started (RDB aux fields).</summary>
-public sealed record SnapshotInfo(long CreatedUnixSeconds, long UsedMemory, int ReplStreamDb, string ReplId, long ReplOffset, bool AofBase);
+/// <remarks><see cref="ReplId"/> null: no replication information to record (a standalone master without backlog, as Redis).</remarks>
+public sealed record SnapshotInfo(long CreatedUnixSeconds, long UsedMemory, int ReplStreamDb, string? ReplId, long ReplOffset, bool AofBase);

@@ -44,10 +44,13 @@ public sealed class SnapshotJob
         return job;
     }
 
-    /// <summary>What RDB aux fields record about this instant.</summary>
+    /// <summary>
+    /// What RDB aux fields record about this instant. Like Redis's rdbPopulateSaveInfo, the replication
+    /// id and offset are recorded only once there is a replication stream (a backlog) to continue.
+    /// </summary>
     public static SnapshotInfo Info(Server server, bool aofBase) => new(
-        server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(),
-        ReplStreamDb: 0, server.Replication.ReplId, server.Replication.Offset, aofBase);
+        server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(), ReplStreamDb: 0,
+        server.Propagation.Active ? server.Replication.ReplId : null, server.Replication.Offset, aofBase);
 
     /// <summary>Stops the job; <c>finished</c> still runs (with <see cref="Cancelled"/> set).</summary>
     public void Cancel()

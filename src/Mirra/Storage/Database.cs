@@ -66,6 +66,25 @@ public sealed class Database
         return e;
     }
 
+    /// <summary>
+    /// Like <see cref="Add"/>, unless the key exists: then nothing changes and null is returned. One hash
+    /// computation and one lookup instead of a lookup then an add (RDB loading, where a duplicate is an error).
+    /// </summary>
+    public KeyEntry? TryAdd(byte[] key, object value, long expireAtMs = -1)
+    {
+        int hash = HashTable<KeyEntry>.HashOf(key);
+        if (_keys.Find(key, hash) != null) return null;
+        var e = new KeyEntry(key, value) { LastAccess = _keyspace.LruClock };
+        _keyspace.BeforeWrite(this, key);
+        _keys.Add(e, hash);
+        if (expireAtMs >= 0) SetExpire(e, expireAtMs);
+        _keyspace.KeyAdded?.Invoke(this, key);
+        return e;
+    }
+
+    /// <summary>Sizes the key table for <paramref name="keys"/> keys at once (the RESIZEDB hint of an RDB file being loaded).</summary>
+    public void ExpandForLoad(long keys) => _keys.Expand((int)Math.Min(keys, 1 << 30));
+
     /// <summary>Sets a key to a value (SET semantics): replaces the value and, unless keepTtl, clears the TTL.</summary>
     public KeyEntry Set(ReadOnlySpan<byte> key, object value, long expireAtMs = -1, bool keepTtl = false)
     {

@@ -153,6 +153,18 @@ public class HashTable<T> where T : TableEntry
         if (wanted != _t0.Length && _t0.Length > 0) StartResize(wanted);
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="count"/> entries at once (Redis's dictExpand, used with the RESIZEDB hint
+    /// of an RDB file): an empty table gets its final size directly, so loading never rehashes.
+    /// </summary>
+    public void Expand(int count)
+    {
+        if (IsRehashing || PauseRehash > 0 || count <= _t0.Length) return;
+        int size = NextPowerOfTwo(count);
+        if (Count == 0) _t0 = new TableEntry?[size];
+        else StartResize(size);
+    }
+
     void StartResize(int size)
     {
         if (size == _t0.Length) return;

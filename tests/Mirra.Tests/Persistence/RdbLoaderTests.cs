@@ -65,6 +65,22 @@ public class RdbLoaderTests
         Assert.Equal(":60\r\n", s.Run("llen", "list:compressed"));
         Assert.Equal(":50\r\n", s.Run("pfcount", "hll:dense"));
         Assert.Equal(":4\r\n", s.Run("pfcount", "hll:sparse"));
+        AssertWellFormed(s.Server.Keyspace);
+    }
+
+    /// <summary>Checks the structure of every list and sorted set, and that loaded lists carry no spare room.</summary>
+    static void AssertWellFormed(Keyspace keyspace)
+    {
+        foreach (var db in keyspace.Databases)
+            foreach (var e in db.Table.Entries())
+            {
+                if (e.Value is Mirra.Storage.Types.ListValue list)
+                {
+                    list.Validate();
+                    Assert.Equal(list.DeepCopy().EstimatedBytes, list.EstimatedBytes);
+                }
+                if (e.Value is Mirra.Storage.Types.SortedSetValue z) z.Validate();
+            }
     }
 
     [Fact]
@@ -354,6 +370,7 @@ public class RdbLoaderTests
         Assert.Equal("$6\r\nintset\r\n", s.Run("object", "encoding", "is:set"));
         Assert.Equal(Bulks("x", "1", "y", "2"), s.Run("lrange", "ql:list", "0", "-1"));
         Assert.Equal(Bulks("ninf", "-inf", "half", "0.5", "int", "10", "inf", "inf"), s.Run("zrange", "z1:zset", "0", "-1", "withscores"));
+        AssertWellFormed(s.Server.Keyspace);
     }
 
     [Fact]
@@ -385,6 +402,7 @@ public class RdbLoaderTests
         Assert.Equal(Bulks("a", "b", "c", "d", "e", "plain element"), s.Run("lrange", "l", "0", "-1"));
         var list = (Mirra.Storage.Types.ListValue)s.Server.Keyspace[0].Peek("l"u8)!.Value;
         Assert.Equal(new[] { 2, 2, 2 }, list.NodeCounts());
+        AssertWellFormed(s.Server.Keyspace);
     }
 
     [Fact]
@@ -496,7 +514,9 @@ public class RdbLoaderTests
         var file = Bytes("alltypes.rdb");
         var rng = new Random(1234);
         var config = new ServerConfigHolder(NewServer());
-        for (int round = 0; round < 2000; round++)
+        // MIRRA_FUZZ_ROUNDS=100000 for a longer run.
+        int rounds = int.TryParse(Environment.GetEnvironmentVariable("MIRRA_FUZZ_ROUNDS"), out int r) ? r : 2000;
+        for (int round = 0; round < rounds; round++)
         {
             var bad = file.ToArray();
             int flips = 1 + rng.Next(4);

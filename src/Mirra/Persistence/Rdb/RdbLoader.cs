@@ -112,8 +112,10 @@ public static class RdbLoader
                     db = keyspace[(int)dbid];
                     continue;
                 case RdbConstants.OpResizeDb:
-                    input.ReadLength(); // keys
+                    ulong dbSize = input.ReadLength();
                     input.ReadLength(); // keys with an expiry
+                    // A hint only: capped, so that a corrupt size cannot allocate much before the data runs out.
+                    if (db.Count == 0) db.ExpandForLoad((long)Math.Min(dbSize, ResizeHintLimit));
                     continue;
                 case RdbConstants.OpAux:
                     ReadAux(input, result);
@@ -132,10 +134,9 @@ public static class RdbLoader
                     else if (options.SkipExpired && expireAt != -1 && expireAt < options.NowMs) result.ExpiredSkipped++;
                     else
                     {
-                        if (db.Peek(key) != null && options.AllowDuplicates) db.Delete(key);
-                        else if (db.Peek(key) != null)
-                            throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
-                        var entry = db.Add(key, value, expireAt);
+                        if (options.AllowDuplicates) db.Delete(key); // DEBUG RELOAD MERGE: the file's value wins
+                        var entry = db.TryAdd(key, value, expireAt)
+                            ?? throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
                         if (idle >= 0 && !lfu) entry.LastAccess = LastAccessFor(keyspace.LruClock, idle);
                         result.Keys++;
                     }
@@ -155,6 +156,9 @@ public static class RdbLoader
         result.BytesRead = input.Position;
         return result;
     }
+
+    /// <summary>The largest RESIZEDB hint followed (more keys than this grow the table as they come).</summary>
+    const ulong ResizeHintLimit = 1 << 24;
 
     /// <summary>
     /// The access time (seconds since start, <see cref="KeyEntry.LastAccess"/>) of a key idle for

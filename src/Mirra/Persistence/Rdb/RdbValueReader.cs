@@ -93,7 +93,7 @@ public sealed class RdbValueReader
 
     // ---- Counts ----
 
-    /// <summary>An element count: refused when it cannot be real (each element takes at least a byte).</summary>
+    /// <summary>An element count: refused beyond what any value can hold.</summary>
     long ReadCount(string what)
     {
         long at = _in.Position;
@@ -103,6 +103,8 @@ public sealed class RdbValueReader
     }
 
     // ---- Lists ----
+    // Nodes are filled as pushes would fill them under list-max-listpack-size. The first node is sized for the
+    // first blob's elements, and the spare room pushes leave in the others is given back at the end.
 
     object? ReadPlainList()
     {
@@ -110,31 +112,38 @@ public sealed class RdbValueReader
         if (n == 0) return null;
         var list = new ListValue();
         for (long i = 0; i < n; i++) list.PushTail(_in.ReadStringSpan(), _listFill);
+        list.TrimExcess();
         return list;
     }
 
     object? ReadZiplistList()
     {
         long at = _in.Position;
-        var blob = _in.ReadStringSpan();
-        var list = new ListValue();
-        AppendZiplist(list, blob, at);
-        return list.Count == 0 ? null : list;
+        LoadBlob(_in.ReadStringSpan(), ziplist: true, at);
+        if (_e.Count == 0) return null;
+        var list = new ListValue(ElementsSize(), _listFill);
+        AppendElements(list);
+        list.TrimExcess();
+        return list;
     }
 
-    void AppendZiplist(ListValue list, ReadOnlySpan<byte> blob, long at)
+    long ElementsSize()
     {
-        Span<byte> digits = stackalloc byte[24];
-        var zl = new Ziplist(blob, at);
-        while (zl.Next(out var e)) list.PushTail(e.AsBytes(digits), _listFill);
+        long size = 0;
+        for (int i = 0; i < _e.Count; i++) size += ListValue.ElementSize(_e.Length(i));
+        return size;
+    }
+
+    void AppendElements(ListValue list)
+    {
+        for (int i = 0; i < _e.Count; i++) list.PushTail(_e[i], _listFill);
     }
 
     object? ReadQuicklist(bool version2)
     {
         long nodes = ReadCount("Quicklist");
         if (nodes == 0) return null;
-        var list = new ListValue();
-        Span<byte> digits = stackalloc byte[24];
+        ListValue? list = null;
         for (long i = 0; i < nodes; i++)
         {
             ulong container = RdbConstants.QuicklistNodePacked;
@@ -150,19 +159,19 @@ public sealed class RdbValueReader
             if (data.Length == 0) throw new RdbFormatException("Quicklist integrity check failed: empty node", at);
             if (container == RdbConstants.QuicklistNodePlain)
             {
+                list ??= new ListValue(ListValue.ElementSize(data.Length), _listFill);
                 list.PushTail(data, _listFill);
                 continue;
             }
-            if (!version2)
-            {
-                AppendZiplist(list, data, at);
-                continue;
-            }
             // Empty nodes are skipped, as Redis does; an empty list as a whole is an empty key.
-            var lp = new Listpack(data, at);
-            while (lp.Next(out var e)) list.PushTail(e.AsBytes(digits), _listFill);
+            LoadBlob(data, ziplist: !version2, at);
+            if (_e.Count == 0) continue;
+            list ??= new ListValue(ElementsSize(), _listFill);
+            AppendElements(list);
         }
-        return list.Count == 0 ? null : list;
+        if (list == null) return null;
+        if (nodes > 1) list.TrimExcess();
+        return list;
     }
 
     // ---- Hashes ----

@@ -340,6 +340,19 @@ public sealed class ListValue : IAggregateValue
         InsertNode(head ? 0 : last + 1, NodeWith(value));
     }
 
+    /// <summary>
+    /// Gives back the spare room pushes leave at the end of nodes (after building a list in bulk, as RDB
+    /// loading does): each node with slack is copied to an array of its used size.
+    /// </summary>
+    public void TrimExcess()
+    {
+        for (int i = 0; i < NodeCount; i++)
+        {
+            var node = Node(i);
+            if (NCount(node) > 0 && RoundUp(NUsed(node)) < node.Length) SetNode(i, Trimmed(node));
+        }
+    }
+
     public void PushHead(ReadOnlySpan<byte> value, int fill) => Push(value, true, fill);
     public void PushTail(ReadOnlySpan<byte> value, int fill) => Push(value, false, fill);
 
