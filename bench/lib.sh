@@ -148,6 +148,14 @@ start_server() {
   die "$name: could not bind a free port"
 }
 
+# restart_server NAME: stops NAME by PID and starts it again in its work dir (on a new port), e.g. so
+# that it loads the RDB file it saved there. Its log goes on in the same file.
+restart_server() {
+  stop_pid "${SERVER_PID[$1]}"
+  unset "SERVER_PID[$1]"
+  start_server "$1"
+}
+
 # pipe_load PORT FILE COMMANDS: feeds the RESP stream FILE to the server with redis-cli --pipe and
 # checks that all COMMANDS were answered without error. Returns 1 with the reason in PIPE_ERROR
 # (it does not die, so a caller can report the server as "n/a" and go on).
@@ -163,10 +171,69 @@ pipe_load() {
   return 1
 }
 
-# info_field PORT FIELD: a field of INFO (all sections).
+# hashes_resp N [RANGE [SEED [RATE]]]: writes to stdout the RESP stream of N seed-shaped hashes,
+#   HSET key:<i> nombre <first name> apellido <two surnames> email <address>
+# deterministic, realistic Spanish names (UTF-8), double surnames and e-mails. With RANGE 0 (default)
+# the keys are key:0 .. key:<N-1> in order (the data set of memory.sh and persistence.sh); with
+# RANGE > 0 each key is key:<random below RANGE> (overwrites of that data set). N 0 = no end. RATE > 0
+# throttles the stream to about RATE commands/s (bursts of RATE/50, then a 20 ms sleep; starting the
+# sleeps makes the real rate somewhat lower). SEED defaults to the data set's seed.
+hashes_resp() {
+  LC_ALL=C awk -v n="$1" -v range="${2:-0}" -v seed="${3:-20240601}" -v rate="${4:-0}" "$HASHES_AWK"
+}
+# The awk program of hashes_resp (its variables: n, range, seed, rate). To run the generator as a
+# background process whose PID is $! (e.g. to stop it by PID), run awk with it directly rather than
+# the function (a function in the background is a subshell with awk as its child).
+HASHES_AWK='
+function ascii(s) {
+  gsub(/á/, "a", s); gsub(/é/, "e", s); gsub(/í/, "i", s); gsub(/ó/, "o", s); gsub(/ú/, "u", s)
+  gsub(/Á/, "a", s); gsub(/É/, "e", s); gsub(/Í/, "i", s); gsub(/Ó/, "o", s); gsub(/Ú/, "u", s)
+  gsub(/ñ/, "n", s); gsub(/Ñ/, "n", s); gsub(/ü/, "u", s); gsub(/ /, "", s)
+  return tolower(s)
+}
+function bulk(s) { return "$" length(s) "\r\n" s "\r\n" }   # LC_ALL=C: length() counts bytes
+BEGIN {
+  nf = split("Antonio José Manuel Francisco David Juan Javier Daniel Carlos Jesús Alejandro Miguel Rafael " \
+             "Pablo Sergio Álvaro Adrián Fernando Jorge Alberto Iván Rubén Óscar Andrés Raúl Enrique Ramón " \
+             "Vicente Joaquín Santiago Ignacio Marcos Hugo Martín Lucas Mateo " \
+             "María Carmen Ana Isabel Laura Cristina Marta Lucía Elena Pilar Sara Paula Raquel Rocío Beatriz " \
+             "Patricia Rosa Silvia Andrea Mercedes Teresa Sofía Alba Nuria Inés Irene Julia Claudia Noelia " \
+             "Begoña Montserrat Concepción Verónica Natalia Lorena", first, " ")
+  first[++nf] = "María José"; first[++nf] = "Juan Carlos"; first[++nf] = "José Luis"
+  first[++nf] = "Ana Belén"; first[++nf] = "Miguel Ángel"; first[++nf] = "María del Carmen"
+  ns = split("García Rodríguez González Fernández López Martínez Sánchez Pérez Gómez Martín Jiménez " \
+             "Ruiz Hernández Díaz Moreno Muñoz Álvarez Romero Alonso Gutiérrez Navarro Torres Domínguez " \
+             "Vázquez Ramos Gil Ramírez Serrano Blanco Molina Morales Suárez Ortega Delgado Castro Ortiz " \
+             "Rubio Marín Sanz Núñez Iglesias Medina Garrido Cortés Castillo Santos Lozano Guerrero Cano " \
+             "Prieto Méndez Cruz Calvo Gallego Vidal León Márquez Herrera Peña Flores Cabrera Campos Vega " \
+             "Fuentes Carrasco Diez Caballero Reyes Nieto Aguilar Pascual Santana Herrero Montero Lorenzo " \
+             "Hidalgo Giménez Ibáñez Ferrer Durán Santiago Benítez Vargas Mora Vicente Arias Carmona Crespo " \
+             "Román Pastor Soto Sáez Velasco Moya Soler Parra Esteban Bravo Gallardo Rojas", last, " ")
+  nd = split("gmail.com gmail.com gmail.com hotmail.com hotmail.es yahoo.es outlook.es outlook.com " \
+             "telefonica.net movistar.es icloud.com protonmail.com", dom, " ")
+  for (i = 1; i <= nf; i++) firsta[i] = ascii(first[i])
+  for (i = 1; i <= ns; i++) lasta[i] = ascii(last[i])
+  sep[1] = "."; sep[2] = "_"; sep[3] = ""; sep[4] = "."
+  srand(seed)
+  hset = "*8\r\n$4\r\nHSET\r\n"
+  kn = bulk("nombre"); ka = bulk("apellido"); ke = bulk("email")
+  batch = rate > 0 ? int(rate / 50) : 0; if (rate > 0 && batch < 1) batch = 1
+  for (i = 0; n == 0 || i < n; i++) {
+    f = int(rand() * nf) + 1; s1 = int(rand() * ns) + 1; s2 = int(rand() * ns) + 1
+    r = rand()
+    num = (r < 0.55) ? int(rand() * 1000) : (r < 0.75 ? 1950 + int(rand() * 56) : "")
+    email = firsta[f] sep[int(rand() * 4) + 1] lasta[s1] num "@" dom[int(rand() * nd) + 1]
+    key = range > 0 ? int(rand() * range) : i
+    printf "%s%s%s%s%s%s%s%s", hset, bulk("key:" key), kn, bulk(first[f]), ka, bulk(last[s1] " " last[s2]), ke, bulk(email)
+    if (batch && (i + 1) % batch == 0) { fflush(); system("sleep 0.02") }
+  }
+}'
+
+# info_field PORT FIELD [SECTION]: a field of INFO (the default sections, or SECTION: e.g. persistence,
+# commandstats).
 info_field() {
   local info
-  info=$(redis-cli -h 127.0.0.1 -p "$1" INFO) || die "INFO failed on port $1"
+  info=$(redis-cli -h 127.0.0.1 -p "$1" INFO ${3:+"$3"}) || die "INFO failed on port $1"
   printf '%s\n' "$info" | tr -d '\r' | awk -F: -v f="$2" '$1 == f { v = $2 } END { print v }'
 }
 
@@ -174,6 +241,9 @@ info_field() {
 vmrss_bytes() {
   awk '/^VmRSS:/ { print $2 * 1024; exit }' "/proc/$1/status"
 }
+
+# mib BYTES: "12.3 MiB"; "-", "n/a" and empty pass through.
+mib() { [[ -z "${1:-}" || "$1" == - || "$1" == n/a ]] && echo "${1:--}" || awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
 # ratio A B: A/B with 2 decimals, "-" when either is missing or not a number, or B is 0.
 ratio() {

@@ -33,53 +33,13 @@ for s in mirra redis; do has_server "$s" && SERVER_LIST+=("$s"); done
 # OBJECT ENCODING is shown) and TARGET (the ratio the architecture aims at) -------------------------
 DATA="$WORK/$DATASET.resp"
 
-# Deterministic, realistic Spanish names (UTF-8), double surnames and e-mails.
+# The seed-shaped hashes of lib.sh's hashes_resp (Spanish names, double surnames, e-mails).
 gen_hashes() {
   COMMANDS=$N KEYS=$N
   SAMPLES=(key:0)
   DESC="$N hashes x 3 fields (HSET key:<i> nombre .. apellido .. email ..)"
   TARGET="used_memory and RSS ratio ≤ 1.00 (architecture), RSS ≤ 1.3 for now (docs/performance.md)"
-  LC_ALL=C awk -v n="$N" '
-function ascii(s) {
-  gsub(/á/, "a", s); gsub(/é/, "e", s); gsub(/í/, "i", s); gsub(/ó/, "o", s); gsub(/ú/, "u", s)
-  gsub(/Á/, "a", s); gsub(/É/, "e", s); gsub(/Í/, "i", s); gsub(/Ó/, "o", s); gsub(/Ú/, "u", s)
-  gsub(/ñ/, "n", s); gsub(/Ñ/, "n", s); gsub(/ü/, "u", s); gsub(/ /, "", s)
-  return tolower(s)
-}
-function bulk(s) { return "$" length(s) "\r\n" s "\r\n" }   # LC_ALL=C: length() counts bytes
-BEGIN {
-  nf = split("Antonio José Manuel Francisco David Juan Javier Daniel Carlos Jesús Alejandro Miguel Rafael " \
-             "Pablo Sergio Álvaro Adrián Fernando Jorge Alberto Iván Rubén Óscar Andrés Raúl Enrique Ramón " \
-             "Vicente Joaquín Santiago Ignacio Marcos Hugo Martín Lucas Mateo " \
-             "María Carmen Ana Isabel Laura Cristina Marta Lucía Elena Pilar Sara Paula Raquel Rocío Beatriz " \
-             "Patricia Rosa Silvia Andrea Mercedes Teresa Sofía Alba Nuria Inés Irene Julia Claudia Noelia " \
-             "Begoña Montserrat Concepción Verónica Natalia Lorena", first, " ")
-  first[++nf] = "María José"; first[++nf] = "Juan Carlos"; first[++nf] = "José Luis"
-  first[++nf] = "Ana Belén"; first[++nf] = "Miguel Ángel"; first[++nf] = "María del Carmen"
-  ns = split("García Rodríguez González Fernández López Martínez Sánchez Pérez Gómez Martín Jiménez " \
-             "Ruiz Hernández Díaz Moreno Muñoz Álvarez Romero Alonso Gutiérrez Navarro Torres Domínguez " \
-             "Vázquez Ramos Gil Ramírez Serrano Blanco Molina Morales Suárez Ortega Delgado Castro Ortiz " \
-             "Rubio Marín Sanz Núñez Iglesias Medina Garrido Cortés Castillo Santos Lozano Guerrero Cano " \
-             "Prieto Méndez Cruz Calvo Gallego Vidal León Márquez Herrera Peña Flores Cabrera Campos Vega " \
-             "Fuentes Carrasco Diez Caballero Reyes Nieto Aguilar Pascual Santana Herrero Montero Lorenzo " \
-             "Hidalgo Giménez Ibáñez Ferrer Durán Santiago Benítez Vargas Mora Vicente Arias Carmona Crespo " \
-             "Román Pastor Soto Sáez Velasco Moya Soler Parra Esteban Bravo Gallardo Rojas", last, " ")
-  nd = split("gmail.com gmail.com gmail.com hotmail.com hotmail.es yahoo.es outlook.es outlook.com " \
-             "telefonica.net movistar.es icloud.com protonmail.com", dom, " ")
-  for (i = 1; i <= nf; i++) firsta[i] = ascii(first[i])
-  for (i = 1; i <= ns; i++) lasta[i] = ascii(last[i])
-  sep[1] = "."; sep[2] = "_"; sep[3] = ""; sep[4] = "."
-  srand(20240601)
-  hset = "*8\r\n$4\r\nHSET\r\n"
-  kn = bulk("nombre"); ka = bulk("apellido"); ke = bulk("email")
-  for (i = 0; i < n; i++) {
-    f = int(rand() * nf) + 1; s1 = int(rand() * ns) + 1; s2 = int(rand() * ns) + 1
-    r = rand()
-    num = (r < 0.55) ? int(rand() * 1000) : (r < 0.75 ? 1950 + int(rand() * 56) : "")
-    email = firsta[f] sep[int(rand() * 4) + 1] lasta[s1] num "@" dom[int(rand() * nd) + 1]
-    printf "%s%s%s%s%s%s%s%s", hset, bulk("key:" i), kn, bulk(first[f]), ka, bulk(last[s1] " " last[s2]), ke, bulk(email)
-  }
-}' >"$DATA"
+  hashes_resp "$N" >"$DATA"
 }
 
 # Per i, four small keys: a list of 5 short words, an intset of 5 distinct integers below 10,000,
@@ -158,7 +118,6 @@ for s in "${SERVER_LIST[@]}"; do
   log "$s: loaded in ${M["$s|load_secs"]}s"
 done
 
-mib() { [[ -z "${1:-}" || "$1" == - || "$1" == n/a ]] && echo "${1:--}" || awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 # val SERVER KEY: a measurement; "-" when the server was not run, "n/a" when it could not load the
 # data set (its empty-server baselines are still shown).
 val() {
