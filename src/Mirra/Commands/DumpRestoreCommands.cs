@@ -24,8 +24,15 @@ public static class DumpRestoreCommands
 
     public static void Register(CommandTable t)
     {
-        // DUMP goes here: t.Add(new CommandSpec("dump", 2, "readonly", 1, 1, 1, Dump) { Since = "2.6.0", KeySpecs = "RO access", ... })
-        // with Dump replying DumpPayload.Create(value) (the RDB writer's), or a null bulk for a missing key.
+        t.Add(new CommandSpec("dump", 2, "readonly", 1, 1, 1, Dump)
+        {
+            Since = "2.6.0",
+            Acl = "keyspace",
+            KeySpecs = "RO access",
+            Tips = "nondeterministic_output",
+            Complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+            Summary = "Returns the value of a key serialized as RESTORE (and RDB files) read it.",
+        });
         t.Add(new CommandSpec("restore", -4, "write denyoom", 1, 1, 1, Restore)
         {
             Since = "2.6.0",
@@ -34,6 +41,13 @@ public static class DumpRestoreCommands
             Complexity = "O(1) to create the key plus O(N*M) to rebuild a value of N elements of average size M (O(N*M*log(N)) for sorted sets)",
             Summary = "Creates a key from a value serialized by DUMP, optionally with a time to live.",
         });
+    }
+
+    static void Dump(CommandContext ctx)
+    {
+        var entry = ctx.LookupRead(ctx.Arg(1));
+        if (entry == null) { ctx.Reply.Null(); return; }
+        ctx.Reply.Bulk(DumpPayload.Create(entry.Value, ctx.Server.Config.RdbCompression));
     }
 
     /// <summary>

@@ -18,6 +18,24 @@ public class DumpRestoreCommandsTests
         RunText(s, new[] { B("restore"), B(key), B(ttl), payload }.Concat(options.Select(B)).ToArray());
 
     [Fact]
+    public void DumpRepliesWhatRedisDumpsAndRestoreTakesItBack()
+    {
+        var s = NewServer();
+        s.Run("SET", "s", "hello");
+        s.Run("SET", "n", "12");
+        // Byte for byte what redis-server 7.0.15 replies to DUMP s / DUMP n (hex of the raw RESP).
+        Assert.Equal("2431370D0A000568656C6C6F0A006372DF766534200A0D0A", Convert.ToHexString(RunRaw(s, B("dump"), B("s"))));
+        Assert.Equal("2431330D0A00C00C0A003C2AF8515C04BCD50D0A", Convert.ToHexString(RunRaw(s, B("dump"), B("n"))));
+        Assert.Equal("$-1\r\n", Encoding.ASCII.GetString(RunRaw(s, B("dump"), B("missing"))));
+        s.Run("RPUSH", "l", "a", "b", "1");
+        var reply = RunRaw(s, B("dump"), B("l"));
+        int start = Array.IndexOf(reply, (byte)'\n') + 1;
+        var payload = reply[start..^2];
+        Assert.Equal("+OK\r\n", Restore(s, "copy", "0", payload));
+        Assert.Equal("*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\n1\r\n", s.Run("LRANGE", "copy", "0", "-1"));
+    }
+
+    [Fact]
     public void ThePayloadOfStringBarIsWhatRedisDumps()
     {
         Assert.Equal("00036261720a00e6be4960ee66fd17", Convert.ToHexString(Bar).ToLowerInvariant());
