@@ -19,7 +19,7 @@ public static class PersistenceCommands
     {
         var rdb = ctx.Server.Rdb;
         if (rdb.Background != null) { ctx.Error("ERR Background save already in progress"); return; }
-        if (rdb.Save() == null) ctx.Reply.Ok();
+        if (rdb.SaveCommand() == null) ctx.Reply.Ok();
         else ctx.Error("ERR");
     }
 

@@ -7,8 +7,7 @@ namespace Mirra.Engine;
 /// The orderly exit of Redis's prepareForShutdown/finishShutdown, shared by the SHUTDOWN command and
 /// the SIGTERM/SIGINT handlers: save when asked to (or when save points are configured), remove the
 /// pid file, close the listeners (and remove the unix socket file), then end the process with code 0.
-/// Runs on the executor, so no command runs after it. Until RDB persistence fills in <see cref="SaveSnapshot"/>,
-/// SAVE fails with Redis's error while the (default) save points alone are skipped with a warning.
+/// Runs on the executor, so no command runs after it.
 /// </summary>
 public sealed class Shutdown
 {
@@ -20,8 +19,8 @@ public sealed class Shutdown
     public Action<int>? ExitProcess;
 
     /// <summary>
-    /// Saves the dataset before exiting (set by persistence): returns null on success or the reason of the failure,
-    /// which is logged. Null: no RDB support yet, so a save needed by the shutdown fails.
+    /// Saves the dataset before exiting (RDB persistence sets it): returns null on success or the reason of
+    /// the failure, which is logged.
     /// </summary>
     public Func<string?>? SaveSnapshot;
 
@@ -46,16 +45,10 @@ public sealed class Shutdown
 
         bool explicitSave = (flags & ShutdownFlags.Save) != 0;
         bool savePoints = config.Save.Count > 0 && (flags & ShutdownFlags.NoSave) == 0;
-        if (savePoints && !explicitSave && SaveSnapshot == null)
-        {
-            // Until RDB persistence exists, the save points cannot be honoured; refusing to exit (as Redis does
-            // when its save fails) would make SIGTERM useless, so only an explicit SAVE fails.
-            log.Warning("Not saving the final RDB snapshot: RDB persistence is not supported by this server yet.");
-        }
-        else if (savePoints || explicitSave)
+        if (savePoints || explicitSave)
         {
             log.Notice("Saving the final RDB snapshot before exiting.");
-            string? error = SaveSnapshot != null ? SaveSnapshot() : "Failed saving the DB: RDB persistence is not supported by this server yet";
+            string? error = SaveSnapshot?.Invoke();
             if (error != null)
             {
                 log.Warning(error);

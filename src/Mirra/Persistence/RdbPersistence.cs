@@ -25,8 +25,16 @@ public sealed class RdbPersistence
     public bool LastBgsaveOk { get; private set; } = true;
     public long LastBgsaveSeconds { get; private set; } = -1;
     public long LastBgsaveTryUnix { get; private set; }
-    /// <summary>Successful saves, foreground and background (rdb_saves).</summary>
+    /// <summary>Successful SAVE commands and BGSAVEs (rdb_saves; Redis does not count the saves of SHUTDOWN, FLUSHALL and DEBUG RELOAD).</summary>
     public long Saves { get; private set; }
+
+    /// <summary>SAVE: <see cref="Save"/>, counted in rdb_saves.</summary>
+    public string? SaveCommand()
+    {
+        var error = Save();
+        if (error == null) Saves++;
+        return error;
+    }
     /// <summary>BGSAVE SCHEDULE (or BGSAVE inside MULTI): start one as soon as nothing else is saving.</summary>
     public bool BgsaveScheduled { get; private set; }
     /// <summary>Keys loaded and keys skipped as expired by the last load (rdb_last_load_keys_*).</summary>
@@ -86,7 +94,6 @@ public sealed class RdbPersistence
         _server.Dirty -= dirtyBefore;
         LastSaveUnix = _server.Clock.NowMs() / 1000;
         LastBgsaveOk = true; // Redis: a good SAVE also clears a failed BGSAVE's MISCONF
-        Saves++;
         return null;
     }
 

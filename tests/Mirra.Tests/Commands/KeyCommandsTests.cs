@@ -223,7 +223,7 @@ public class KeyCommandsTests
     [Fact]
     public void FlushCountsChangesAndIsAlwaysPropagated()
     {
-        var s = new TestServer();
+        var s = new TestServer("save", ""); // with save points FLUSHALL saves, which resets the count (below)
         var stream = RecordingConsumer.Attach(s);
         s.Run("set", "a", "1");
         s.Run("set", "b", "1");
@@ -242,6 +242,18 @@ public class KeyCommandsTests
         s.Run("set", "x", "1");
         s.Run("flushdb");
         Assert.Equal(dirty + 5, s.Server.Dirty);
+    }
+
+    [Fact]
+    public void FlushAllWithSavePointsWritesTheEmptySnapshotLikeRedis()
+    {
+        var s = new TestServer("save", "3600 1");
+        s.Run("mset", "a", "1", "b", "2", "c", "3");
+        Assert.Equal("+OK\r\n", s.Run("flushall"));
+        // redis-server 7.0.15 with save points: rdb_changes_since_last_save:0 and rdb_saves:0 after FLUSHALL.
+        Assert.Contains("rdb_changes_since_last_save:0\r\n", s.Run("info", "persistence"));
+        Assert.Contains("rdb_saves:0\r\n", s.Run("info", "persistence"));
+        Assert.True(File.Exists(Path.Combine(s.Server.Config.Dir, "dump.rdb")));
     }
 
     [Fact]

@@ -18,11 +18,23 @@ public sealed class TestServer
     public TestServer(params string[] config)
     {
         var registry = ConfigRegistry.CreateDefault();
+        // Saves (SHUTDOWN, FLUSHALL with the default save points) go to a directory of this server's own.
+        if (!Pairs(config).Any(p => p.Name == "dir")) config = new[] { "dir", NewDataDir() }.Concat(config).ToArray();
         if (config.Length > 0) registry.LoadFromString(string.Join('\n', Pairs(config).Select(p => $"{p.Name} {(p.Value.Length == 0 ? "\"\"" : p.Value)}")));
         Server = new Server(registry, new Log { Level = Mirra.Observability.LogLevel.Nothing });
         Server.Clock.FrozenMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // deterministic: only AdvanceTime moves it
         Client = NewClient();
     }
+
+    static readonly string DataRoot = Path.Combine(Path.GetTempPath(), $"mirra-unit-{Environment.ProcessId}");
+    static int _dataDirs;
+
+    static TestServer() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        try { Directory.Delete(DataRoot, recursive: true); } catch (Exception) { }
+    };
+
+    static string NewDataDir() => Directory.CreateDirectory(Path.Combine(DataRoot, Interlocked.Increment(ref _dataDirs).ToString())).FullName;
 
     /// <summary>Changes directives at run time through CONFIG SET's path (hooks included).</summary>
     public void Configure(params string[] config)
