@@ -71,6 +71,36 @@ public sealed class AofManager
         server.Dispatcher.Guards.Add(RefuseWritesOnError);
         server.Executor.BeforeReplies += BeforeReplies;
         server.CronJobs.Add(CronTick);
+        Commands.DebugCommands.Add("loadaof", 2, 2, ctx => ctx.Server.Aof.DebugLoadAof(ctx));
+    }
+
+    /// <summary>
+    /// DEBUG LOADAOF: the buffer is written, the dataset emptied and loaded again from the AOF files
+    /// (a failure is fatal, as in Redis).
+    /// </summary>
+    void DebugLoadAof(CommandContext ctx)
+    {
+        if (State == AofState.On) Writer.Flush(force: true);
+        foreach (var db in _server.Keyspace.Databases) db.Flush();
+        if (!LoadManifestFromDisk())
+        {
+            Writer.Fatal(1);
+            return;
+        }
+        DeleteHistoryFiles();
+        var status = Loader.LoadAll(Manifest, AofDirPath);
+        if (status != AofLoadStatus.Ok && status != AofLoadStatus.Empty)
+        {
+            Writer.Fatal(1);
+            return;
+        }
+        if (status == AofLoadStatus.Ok)
+        {
+            Writer.CurrentSize = Loader.TotalSize;
+            RewriteBaseSize = Loader.BaseSize;
+        }
+        _server.Log.Warning("Append Only File loaded by DEBUG LOADAOF");
+        ctx.Reply.Ok();
     }
 
     // ------------------------------------------------------------------ paths
@@ -494,7 +524,9 @@ public sealed class AofManager
             return false;
         }
         _server.Log.Notice($"Creating AOF incr file {name} on background rewrite");
+        Writer.Flush(force: true);
         Writer.SwitchTo(fd, 0);
+        _server.Propagation.ResetSelectedDb(PropagationTargets.Aof); // each file is loaded by a new client, in database 0
         if (temp != null) Manifest = temp;
         return true;
     }

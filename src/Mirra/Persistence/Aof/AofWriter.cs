@@ -49,6 +49,9 @@ public sealed class AofWriter : IStreamConsumer
     long _currentTimestamp;
     long _lastWriteErrorLog = long.MinValue / 2;
 
+    /// <summary>Tests: runs on the background thread before each fsync (to make one slow).</summary>
+    internal Action? BeforeBackgroundFsync;
+
     /// <summary>Tests: replaces write(2) (returns bytes written or -1 with the errno to report).</summary>
     internal Func<ReadOnlyMemory<byte>, (long Written, int Errno)>? WriteOverride;
 
@@ -371,6 +374,7 @@ public sealed class AofWriter : IStreamConsumer
                 }
                 try
                 {
+                    _owner.BeforeBackgroundFsync?.Invoke();
                     if (NativeFile.DataSync(job.Fd) < 0 && NativeFile.LastErrno != NativeFile.EBADF && NativeFile.LastErrno != NativeFile.EINVAL)
                     {
                         int errno = NativeFile.LastErrno;
