@@ -92,26 +92,33 @@ static class AofText
     {
         var sb = new StringBuilder();
         var client = ts.NewClient();
+        // Bytes as Latin-1 both ways, so binary values (HyperLogLogs) survive the trip.
+        string Run(params string[] args)
+        {
+            client.Reply.Clear();
+            ts.Server.Dispatcher.ExecuteArgv(client, args.Select(Encoding.Latin1.GetBytes).ToArray());
+            return Encoding.Latin1.GetString(client.Reply.Written);
+        }
         int databases = ts.Server.Keyspace.Databases.Length;
         for (int db = 0; db < databases; db++)
         {
-            ts.Run(client, "SELECT", db.ToString());
-            var keys = Values(ts.Run(client, "KEYS", "*")).OrderBy(k => k, StringComparer.Ordinal).ToList();
+            Run("SELECT", db.ToString());
+            var keys = Values(Run("KEYS", "*")).OrderBy(k => k, StringComparer.Ordinal).ToList();
             foreach (var key in keys)
             {
-                string type = ts.Run(client, "TYPE", key).Trim('+', '\r', '\n');
+                string type = Run("TYPE", key).Trim('+', '\r', '\n');
                 sb.Append(db).Append(' ').Append(type).Append(' ').Append(key).Append(" =");
                 IEnumerable<string> content = type switch
                 {
-                    "string" => Values(ts.Run(client, "GET", key)),
-                    "list" => Values(ts.Run(client, "LRANGE", key, "0", "-1")),
-                    "set" => Values(ts.Run(client, "SMEMBERS", key)).OrderBy(v => v, StringComparer.Ordinal),
-                    "zset" => Values(ts.Run(client, "ZRANGE", key, "0", "-1", "WITHSCORES")),
-                    "hash" => Pairs(Values(ts.Run(client, "HGETALL", key))).OrderBy(v => v, StringComparer.Ordinal),
+                    "string" => Values(Run("GET", key)),
+                    "list" => Values(Run("LRANGE", key, "0", "-1")),
+                    "set" => Values(Run("SMEMBERS", key)).OrderBy(v => v, StringComparer.Ordinal),
+                    "zset" => Values(Run("ZRANGE", key, "0", "-1", "WITHSCORES")),
+                    "hash" => Pairs(Values(Run("HGETALL", key))).OrderBy(v => v, StringComparer.Ordinal),
                     _ => new[] { "?" },
                 };
                 foreach (var v in content) sb.Append(' ').Append(v);
-                sb.Append(" expire=").Append(ts.Run(client, "PEXPIRETIME", key).Trim(':', '\r', '\n')).Append('\n');
+                sb.Append(" expire=").Append(Run("PEXPIRETIME", key).Trim(':', '\r', '\n')).Append('\n');
             }
         }
         return sb.ToString();

@@ -176,6 +176,8 @@ public sealed class AofLoader
         }
         else reader.Reset(0);
 
+        // Where a torn file is cut: after the last whole command, or before an unfinished transaction.
+        long Cut() => client.Is(ClientFlags.Multi) ? validBeforeMulti : validUpTo;
         var line = new byte[LineMax];
         var argv = new List<byte[]>();
         while (true)
@@ -184,7 +186,7 @@ public sealed class AofLoader
             if (n == 0) break; // end of file between two commands
             if (line[0] == '#') continue; // annotations (#TS:...)
             if (line[0] != '*') return BadFormat(fileName);
-            if (n == 1) return ShortRead(fs, path, fileName, truncatedAllowed, validUpTo); // "*" then the end
+            if (n == 1) return ShortRead(fs, path, fileName, truncatedAllowed, Cut()); // "*" then the end
             long argc = Atol(line.AsSpan(1, n - 1));
             if (argc < 1) return BadFormat(fileName);
 
@@ -192,15 +194,15 @@ public sealed class AofLoader
             for (long j = 0; j < argc; j++)
             {
                 int m = reader.ReadLine(line);
-                if (m == 0) return ShortRead(fs, path, fileName, truncatedAllowed, validUpTo);
+                if (m == 0) return ShortRead(fs, path, fileName, truncatedAllowed, Cut());
                 if (line[0] != '$') return BadFormat(fileName);
                 long len = Atol(line.AsSpan(1, m - 1));
                 if (len < 0 || len > int.MaxValue) return BadFormat(fileName);
-                if (len > reader.Remaining) return ShortRead(fs, path, fileName, truncatedAllowed, validUpTo);
+                if (len > reader.Remaining) return ShortRead(fs, path, fileName, truncatedAllowed, Cut());
                 var arg = new byte[len];
-                if (!reader.ReadExact(arg)) return ShortRead(fs, path, fileName, truncatedAllowed, validUpTo);
+                if (!reader.ReadExact(arg)) return ShortRead(fs, path, fileName, truncatedAllowed, Cut());
                 // The CRLF after the argument is skipped without looking at it.
-                if (!reader.Skip(2)) return ShortRead(fs, path, fileName, truncatedAllowed, validUpTo);
+                if (!reader.Skip(2)) return ShortRead(fs, path, fileName, truncatedAllowed, Cut());
                 argv.Add(arg);
             }
 
@@ -268,7 +270,11 @@ public sealed class AofLoader
         return AofLoadStatus.Failed;
     }
 
-    /// <summary>The file ends inside a command: cut it back to <paramref name="validUpTo"/> when allowed, otherwise refuse it.</summary>
+    /// <summary>
+    /// The file ends inside a command: cut it back to <paramref name="validUpTo"/> when allowed, otherwise refuse it.
+    /// Inside a transaction the cut goes before its MULTI. (Redis 7.0 cuts after the last queued command there, so
+    /// the writes appended after the cut are dropped with the unfinished transaction at the next start.)
+    /// </summary>
     AofLoadStatus ShortRead(FileStream fs, string path, string fileName, bool truncatedAllowed, long validUpTo)
     {
         var log = _server.Log;
