@@ -314,6 +314,26 @@ public class AofWriterTests
     }
 
     [Fact]
+    public void AppendonlyYesFailsLikeRedisWhenTheDirectoryCannotBeCreated()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["appendonlydir"], "a file in the way");
+        using var s = new AofServer(dir.Path);
+        Assert.True(s.Aof.Startup());
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.\r\n",
+            s.Run("CONFIG", "SET", "appendonly", "yes"));
+        Assert.Equal("*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n", s.Run("CONFIG", "GET", "appendonly"));
+        Assert.Equal(AofState.Off, s.Aof.State);
+        var log = s.LogMessages();
+        Assert.Contains("Can't open or create append-only dir appendonlydir: Not a directory", log);
+        Assert.Contains("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.", log);
+        string info = s.Run("INFO", "persistence");
+        Assert.Contains("aof_enabled:0\r\n", info);
+        Assert.Contains("aof_last_bgrewrite_status:err\r\n", info);
+        Assert.Contains("aof_rewrites:0\r\n", info);
+    }
+
+    [Fact]
     public void AppendonlyYesInsideATransactionIsScheduledForAfterIt()
     {
         using var dir = new TempDir();

@@ -132,6 +132,12 @@ public sealed class AofLoader
                 log.Warning($"Unrecoverable error reading the append only file {fileName}: {Config.ConfigText.Strerror(ex)}");
                 return AofLoadStatus.Failed;
             }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A command that failed unexpectedly (a bug): the dataset would be incomplete, so the server must not start.
+                log.Warning($"Unexpected error loading the append only file {fileName}: {ex}");
+                return AofLoadStatus.Failed;
+            }
         }
     }
 

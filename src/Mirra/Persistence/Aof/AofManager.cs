@@ -114,16 +114,9 @@ public sealed class AofManager
 
     bool CreateDirIfMissing()
     {
-        try
-        {
-            Directory.CreateDirectory(AofDirPath);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _server.Log.Warning($"Can't open or create append-only dir {_server.Config.AppendDirName}: {ConfigText.Strerror(ex)}");
-            return false;
-        }
+        if (NativeFile.CreateDirIfMissing(AofDirPath) == 0) return true;
+        _server.Log.Warning($"Can't open or create append-only dir {_server.Config.AppendDirName}: {NativeFile.StrError(NativeFile.LastErrno)}");
+        return false;
     }
 
     bool PersistManifest(AofManifest m)

@@ -190,17 +190,16 @@ public sealed class AofWriter : IStreamConsumer
         if (Fd < 0) return;
         var policy = _server.Config.AppendFsync;
         bool syncInProgress = false;
-        long now = UnixNow;
 
         if (_length == 0)
         {
             // Data written without its fsync yet (writes stopped within the second): fsync it once the second changes.
-            if (policy == AppendFsyncPolicy.EverySec && FsyncOffset != CurrentSize && now > LastFsync && !(syncInProgress = _background.Pending > 0))
-            {
-                TryFsync(policy, syncInProgress, now);
-            }
+            if (policy != AppendFsyncPolicy.EverySec || FsyncOffset == CurrentSize) return; // the usual case: nothing to do
+            long at = UnixNow;
+            if (at > LastFsync && !(syncInProgress = _background.Pending > 0)) TryFsync(policy, syncInProgress, at);
             return;
         }
+        long now = UnixNow;
 
         if (policy == AppendFsyncPolicy.EverySec) syncInProgress = _background.Pending > 0;
         if (policy == AppendFsyncPolicy.EverySec && !force && syncInProgress)

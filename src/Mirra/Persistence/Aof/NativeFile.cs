@@ -10,7 +10,7 @@ namespace Mirra.Persistence.Aof;
 internal static unsafe class NativeFile
 {
     public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_CLOEXEC = 0x80000;
-    public const int EINTR = 4, EIO = 5, EBADF = 9, EINVAL = 22, ENOSPC = 28;
+    public const int EINTR = 4, EIO = 5, EBADF = 9, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28;
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     static extern int sys_open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
@@ -21,6 +21,8 @@ internal static unsafe class NativeFile
     [DllImport("libc", EntryPoint = "ftruncate", SetLastError = true)] static extern int sys_ftruncate(int fd, long length);
     [DllImport("libc", EntryPoint = "lseek", SetLastError = true)] static extern long sys_lseek(int fd, long offset, int whence);
     [DllImport("libc", EntryPoint = "strerror")] static extern nint sys_strerror(int errnum);
+    [DllImport("libc", EntryPoint = "mkdir", SetLastError = true)]
+    static extern int sys_mkdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
 
     [ThreadStatic] static int _lastErrno;
 
@@ -89,6 +91,17 @@ internal static unsafe class NativeFile
         // Like Redis, a file system that cannot sync directories is not an error.
         if (r != 0 && err != EBADF && err != EINVAL) { _lastErrno = err; return -1; }
         return 0;
+    }
+
+    /// <summary>Redis's dirCreateIfMissing: mkdir 0755; an existing directory is fine, an existing file is ENOTDIR.</summary>
+    public static int CreateDirIfMissing(string path)
+    {
+        if (sys_mkdir(path, 0x1ed /* 0755 */) == 0) return 0;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != EEXIST) { _lastErrno = errno; return -1; }
+        if (Directory.Exists(path)) return 0;
+        _lastErrno = ENOTDIR;
+        return -1;
     }
 
     /// <summary>The C library's text for an errno ("No space left on device").</summary>
