@@ -167,6 +167,33 @@ public class AofWriterTests
     }
 
     [Fact]
+    public void KeysExpiredByAReadAreWrappedButScanAndRandomkeyDelsGoAlone()
+    {
+        // What redis-server 7.0.15 writes: MGET expiring two keys wraps the DELs, SCAN and RANDOMKEY do not.
+        using var dir = new TempDir();
+        using var s = Started(dir);
+        s.Server.ActiveExpireEnabled = false;
+        foreach (var k in new[] { "k1", "k2", "k3", "k4" }) s.Run("SET", k, "v", "PX", "1");
+        s.Ts.AdvanceTime(10);
+        s.Run("MGET", "k1", "k2");
+        string before = s.ReadAof(Incr1);
+        Assert.EndsWith(Resp("MULTI") + Resp("DEL", "k1") + Resp("DEL", "k2") + Resp("EXEC"), before);
+        s.Run("SCAN", "0");
+        string scanned = s.ReadAof(Incr1)[before.Length..];
+        Assert.Equal(2, scanned.Split("*2\r\n$3\r\nDEL\r\n").Length - 1);
+        Assert.DoesNotContain("MULTI", scanned);
+        Assert.Equal(":0\r\n", s.Run("DBSIZE"));
+
+        foreach (var k in new[] { "k5", "k6" }) s.Run("SET", k, "v", "PX", "1");
+        s.Ts.AdvanceTime(10);
+        before = s.ReadAof(Incr1);
+        Assert.Equal("$-1\r\n", s.Run("RANDOMKEY"));
+        string random = s.ReadAof(Incr1)[before.Length..];
+        Assert.Equal(2, random.Split("*2\r\n$3\r\nDEL\r\n").Length - 1);
+        Assert.DoesNotContain("MULTI", random);
+    }
+
+    [Fact]
     public void TimestampAnnotationsPrecedeTheFirstCommandOfEachSecond()
     {
         using var dir = new TempDir();
