@@ -1,4 +1,3 @@
-using System.Text;
 using Mirra.Config;
 using Mirra.Engine;
 using Mirra.Replication;
