@@ -73,17 +73,20 @@ public static class Program
         foreach (var name in registry.UnimplementedDirectivesSetExplicitly())
             log.Warning($"Directive '{name}' is accepted but has no effect in this Mirra version.");
 
-        string? error = server.Start();
+        // Like Redis: bind, pid file, logo, "Server initialized", then the dataset is loaded.
+        string? error = server.Start(beforeServing: () =>
+        {
+            Shutdown.CreatePidFile(config, log);
+            if (config.AlwaysShowLogo || (!Console.IsOutputRedirected && config.LogFile.Length == 0)) log.Raw(Logo.Render(server.BoundPort, pid));
+            else log.Notice($"Running mode=standalone, port={server.BoundPort}.");
+            log.Warning("Server initialized");
+            return true;
+        });
         if (error != null)
         {
-            log.Warning(error);
+            if (error.Length > 0) log.Warning(error);
             return 1;
         }
-        Shutdown.CreatePidFile(config, log);
-
-        if (config.AlwaysShowLogo || (!Console.IsOutputRedirected && config.LogFile.Length == 0)) log.Raw(Logo.Render(server.BoundPort, pid));
-        else log.Notice($"Running mode=standalone, port={server.BoundPort}.");
-        log.Warning("Server initialized");
         // Like Redis, the listeners are open while the data loads: clients get -LOADING meanwhile.
         if (!server.Executor.Invoke(() => Persistence.DataLoader.LoadAtStartup(server))) return 1;
         if (config.Port != 0) log.Notice("Ready to accept connections tcp");

@@ -78,7 +78,7 @@ public static class ExpireCommands
         }
 
         // A time already past deletes the key, except on a replica, which waits for its master's DEL.
-        if (when <= ctx.NowMs && !ctx.Server.IsReplica)
+        if (when <= ctx.NowMs && !ctx.Server.IsReplica && !ctx.Keyspace.Loading)
         {
             ctx.Db.Delete(key);
             ctx.Notify(Config.KeyspaceEvents.Generic, "del", key);

@@ -269,12 +269,17 @@ public static class KeyCommands
             {
                 // Like Redis, a normal lookup (hit/miss counted, expired keys deleted) whose absence reads as "none".
                 var found = LookupReadNoTouch(ctx, e.Key);
+                ctx.Server.Propagation.EndCommand(); // an expired key's DEL goes out alone, as below
                 if (!AsciiEqualsIgnoreCase(ctx.Arg(scan.TypeIndex), found == null ? "none" : ValueTypes.TypeName(found.Value))) continue;
             }
             if (e.HasExpiry)
             {
                 var current = db.Peek(e.Key);
-                if (current != null && db.IsLogicallyExpired(current) && ctx.Keyspace.ExpireIfNeeded(db, current)) continue;
+                if (current != null && db.IsLogicallyExpired(current) && ctx.Keyspace.ExpireIfNeeded(db, current))
+                {
+                    ctx.Server.Propagation.EndCommand(); // like Redis 7.0.15: each DEL goes out alone, never in MULTI/EXEC
+                    continue;
+                }
             }
             r.Bulk(e.Key);
             n++;
@@ -298,7 +303,11 @@ public static class KeyCommands
                 // A replica does not delete expired keys: when they are all expired, give up after
                 // a few tries and return one of them rather than loop forever.
                 if (allVolatile && ctx.Keyspace.ExpiryDisabled && --maxTries == 0) { ctx.Reply.Bulk(e.Key); return; }
-                if (ctx.Keyspace.ExpireIfNeeded(db, e)) continue;
+                if (ctx.Keyspace.ExpireIfNeeded(db, e))
+                {
+                    ctx.Server.Propagation.EndCommand(); // like Redis 7.0.15: each DEL goes out alone, never in MULTI/EXEC
+                    continue;
+                }
             }
             ctx.Reply.Bulk(e.Key);
             return;

@@ -2,7 +2,7 @@ using Mirra.Engine;
 
 namespace Mirra.Commands;
 
-/// <summary>SAVE, BGSAVE and LASTSAVE: RDB snapshots on demand (see Persistence/RdbPersistence).</summary>
+/// <summary>SAVE, BGSAVE, LASTSAVE and BGREWRITEAOF: snapshots on demand (see Persistence/RdbPersistence and Persistence/Aof).</summary>
 public static class PersistenceCommands
 {
     public static void Register(CommandTable t)
@@ -11,6 +11,8 @@ public static class PersistenceCommands
         { Group = "server", Acl = "admin dangerous", Complexity = "O(N) where N is the total number of keys in all databases", Summary = "Writes the dataset to disk now, blocking other clients until done." });
         t.Add(new CommandSpec("bgsave", -1, "admin noscript no_async_loading", 0, 0, 0, BackgroundSave)
         { Group = "server", Acl = "admin dangerous", Summary = "Writes the dataset to disk in the background while the server keeps serving." });
+        t.Add(new CommandSpec("bgrewriteaof", 1, "admin noscript no_async_loading", 0, 0, 0, BackgroundRewriteAof)
+        { Group = "server", Acl = "admin dangerous", Summary = "Rewrites the append-only file from a snapshot of the data, in the background." });
         t.Add(new CommandSpec("lastsave", 1, "loading stale fast", 0, 0, 0, LastSave)
         { Group = "server", Acl = "admin dangerous", Tips = "nondeterministic_output", Summary = "Returns the Unix time of the last successful save to disk." });
     }
@@ -48,6 +50,16 @@ public static class PersistenceCommands
         }
         if (rdb.StartBackgroundSave() is { } error) { ctx.Error(error); return; }
         ctx.Reply.SimpleString("Background saving started");
+    }
+
+    static void BackgroundRewriteAof(CommandContext ctx)
+    {
+        switch (ctx.Server.Aof.BackgroundRewriteCommand(ctx.Client.Is(ClientFlags.Multi)))
+        {
+            case null: ctx.Reply.SimpleString("Background append only file rewriting started"); break;
+            case "scheduled": ctx.Reply.SimpleString("Background append only file rewriting scheduled"); break;
+            case var error: ctx.Error(error); break;
+        }
     }
 
     static void LastSave(CommandContext ctx) => ctx.Reply.Integer(ctx.Server.Rdb.LastSaveUnix);

@@ -89,12 +89,12 @@ public static class PubSubCommands
 
     /// <summary>
     /// PUBLISH channel message: replies the number of receivers. Like Redis outside cluster mode the
-    /// command is replicated as received (Redis sends it to replicas only; Mirra has no AOF yet).
+    /// command is replicated as received, to replicas only (never to the AOF).
     /// </summary>
     static void Publish(CommandContext ctx)
     {
         long receivers = ctx.Server.PubSub.Publish(ctx.Arg(1), ctx.Arg(2));
-        ctx.PropagateAsIs();
+        ctx.Server.Propagation.Add(ctx.Db.Index, ctx.CopyArgs(), Replication.PropagationTargets.Replicas);
         ctx.Reply.Integer(receivers);
     }
 
@@ -102,7 +102,7 @@ public static class PubSubCommands
     static void SPublish(CommandContext ctx)
     {
         long receivers = ctx.Server.PubSub.SPublish(ctx.Arg(1), ctx.Arg(2));
-        ctx.PropagateAsIs();
+        ctx.Server.Propagation.Add(ctx.Db.Index, ctx.CopyArgs(), Replication.PropagationTargets.Replicas);
         ctx.Reply.Integer(receivers);
     }
 

@@ -305,7 +305,7 @@ public static partial class StringCommands
         if (expireArg >= 0 && !ParseExpire(ctx, expireArg, flags, "getex", out expireAt)) return;
         ReplyString(ctx, e.Value);
 
-        if ((flags & (SetFlags.ExAt | SetFlags.PxAt)) != 0 && expireAt <= ctx.NowMs && !ctx.Server.IsReplica)
+        if ((flags & (SetFlags.ExAt | SetFlags.PxAt)) != 0 && expireAt <= ctx.NowMs && !ctx.Server.IsReplica && !ctx.Keyspace.Loading)
         {
             ctx.Db.Delete(key);
             ctx.Dirty();

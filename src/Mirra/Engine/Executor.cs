@@ -35,12 +35,19 @@ public sealed class Executor
     public Action<Client>? RunClient;
     /// <summary>Called after each round of work (Redis's beforeSleep: fast expiry cycle, replica ACKs...).</summary>
     public Action? BeforeSleep;
+    /// <summary>
+    /// Called before the replies of a round are sent (the AOF writes what the round's commands did, so a
+    /// client never sees a reply to a write that is not in the file: Redis does it at the top of beforeSleep).
+    /// </summary>
+    public event Action? BeforeReplies;
     /// <summary>An exception escaping a command is a bug: log it loudly but keep serving.</summary>
     public Action<Exception>? OnError;
 
     /// <summary>True on the thread currently holding the executor role.</summary>
     public bool IsExecutorThread => _current == this;
     public TimerQueue Timers => _timers;
+    /// <summary>True once <see cref="Start"/> ran (an embedded test server runs commands without it).</summary>
+    public bool Started => _background != null;
 
     public void Start()
     {
@@ -209,8 +216,15 @@ public sealed class Executor
         }
     }
 
+    /// <summary>Runs <see cref="BeforeReplies"/> (also for a reply sent outside the end of a round).</summary>
+    public void RunBeforeReplies()
+    {
+        try { BeforeReplies?.Invoke(); } catch (Exception ex) { Crash(ex); }
+    }
+
     void FlushAll()
     {
+        RunBeforeReplies();
         if (_needFlush.Count == 0) return;
         for (int i = 0; i < _needFlush.Count; i++)
         {

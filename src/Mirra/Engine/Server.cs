@@ -50,7 +50,9 @@ public sealed class Server
     /// <summary>Loading a data set at startup (or DEBUG RELOAD): most commands answer -LOADING meanwhile.</summary>
     public Persistence.LoadingState Loading { get; } = new();
     /// <summary>True while a snapshot other than BGSAVE's runs (AOF rewrite, full sync): BGSAVE is then scheduled.</summary>
-    public bool AnotherSnapshotRunning => false;
+    public bool AnotherSnapshotRunning => Aof.RewriteInProgress;
+    /// <summary>The append-only file: loading at startup, writing the propagated stream, CONFIG SET appendonly.</summary>
+    public Persistence.Aof.AofManager Aof { get; }
 
     /// <summary>40 hex characters, new at every start (INFO run_id).</summary>
     public string RunId { get; } = Util.RandomIds.NewHexId();
@@ -96,6 +98,11 @@ public sealed class Server
         CronJobs.Add(Rdb.Cron);
         Dispatcher = new Dispatcher(this);
         Executor.RunClient = Dispatcher.RunClient;
+        // Keys deleted because they expired reach replicas and the AOF as DEL (UNLINK with lazyfree-lazy-expire).
+        Keyspace.KeyExpired += (db, key) => Propagation.AddExpiredDeletion(db.Index, key, Config.LazyfreeLazyExpire);
+        Aof = new Persistence.Aof.AofManager(this);
+        Aof.RdbEncoderFactory = stream => new Persistence.Rdb.RdbWriter(stream, Config.RdbCompression, Config.RdbChecksum);
+        Aof.Loader.RdbLoader = stream => Persistence.DataLoader.LoadAofBase(this, stream);
         Executor.OnError = ex => Log.Warning("Unexpected error while running a command: " + ex);
         SlowLog.SlowerThan = config.SlowlogLogSlowerThan;
         SlowLog.MaxLength = (int)Math.Min(int.MaxValue, config.SlowlogMaxLen);
@@ -116,14 +123,20 @@ public sealed class Server
 
     void Commands_Register() => Mirra.Commands.CommandRegistry.RegisterAll(this);
 
-    /// <summary>Binds the listeners and starts the executor. Returns an error text when it cannot listen.</summary>
-    public string? Start()
+    /// <summary>
+    /// Binds the listeners and starts the executor. Returns an error text when it cannot listen.
+    /// <paramref name="beforeServing"/> runs once the sockets are bound and before anything is served or
+    /// accepted (Redis loads the dataset there); when it returns false the server does not start and
+    /// the result is "" (the reason was logged).
+    /// </summary>
+    public string? Start(Func<bool>? beforeServing = null)
     {
         _listener = new Listener(this);
         string? error = _listener.BindTcp(Config.Bind, Config.Port, Config.TcpBacklog)
             ?? _listener.BindUnix(Config.UnixSocket ?? "", Config.UnixSocketPerm, Config.TcpBacklog);
         if (error == null && !_listener.ListensAnywhere) error = "Configured to not listen anywhere, exiting.";
         if (error != null) { _listener.Dispose(); return error; }
+        if (beforeServing != null && !beforeServing()) { _listener.Dispose(); return ""; }
         Network = EpollLoop.TryCreate(this);
         Cron.Start(this); // timers are executor state: add them before the executor runs
         Executor.Start();

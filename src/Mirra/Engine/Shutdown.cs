@@ -42,6 +42,7 @@ public sealed class Shutdown
         var config = _server.Config;
         SignalPending = false;
         log.Warning("User requested shutdown...");
+        _server.Aof.OnShutdown(); // Redis flushes and fsyncs the AOF before the final RDB save
 
         bool explicitSave = (flags & ShutdownFlags.Save) != 0;
         bool savePoints = config.Save.Count > 0 && (flags & ShutdownFlags.NoSave) == 0;

@@ -118,6 +118,7 @@ public sealed class ClientRegistry
     /// <summary>The connection ends: what the last commands replied goes out, then the client is freed.</summary>
     public void OnDisconnected(Client client)
     {
+        _server.Executor.RunBeforeReplies(); // the AOF first: its writes precede any reply
         client.Flush(); // whatever the last commands replied (a protocol error) goes out before the close
         client.Transport?.Close();
         Free(client);

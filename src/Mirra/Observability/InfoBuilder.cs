@@ -239,18 +239,10 @@ public static class InfoBuilder
         w.Field("rdb_last_cow_size", 0);
         w.Field("rdb_last_load_keys_expired", rdb.LastLoadKeysExpired);
         w.Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded);
-        w.Field("aof_enabled", 0);
-        w.Field("aof_rewrite_in_progress", 0);
-        w.Field("aof_rewrite_scheduled", 0);
-        w.Field("aof_last_rewrite_time_sec", -1);
-        w.Field("aof_current_rewrite_time_sec", -1);
-        w.Field("aof_last_bgrewrite_status", "ok");
-        w.Field("aof_rewrites", 0);
-        w.Field("aof_rewrites_consecutive_failures", 0);
-        w.Field("aof_last_write_status", "ok");
-        w.Field("aof_last_cow_size", 0);
+        s.Aof.AppendInfo(w.Field, tail: false);
         w.Field("module_fork_in_progress", 0);
         w.Field("module_fork_last_cow_size", 0);
+        s.Aof.AppendInfo(w.Field, tail: true);
         if (loading.Active)
         {
             long now = s.Clock.NowMs();

@@ -75,8 +75,30 @@ public static class DataLoader
         finally { loading.End(); }
     }
 
-    /// <summary>The data set at startup: the RDB file named by `dbfilename` in `dir` (the working directory).</summary>
-    public static bool LoadAtStartup(Server server) => LoadRdb(server, RdbPath(server), serveClients: true).Ok;
+    /// <summary>
+    /// The data set at startup, as Redis's loadDataFromDisk: the AOF when `appendonly yes` (its manifest is
+    /// read either way), else the RDB file named by `dbfilename` in `dir`. False: the server must exit.
+    /// </summary>
+    public static bool LoadAtStartup(Server server)
+    {
+        var loading = server.Loading;
+        if (server.Config.AppendOnly) loading.Begin(0, server.Clock.NowMs()); // INFO shows loading:1 meanwhile
+        try
+        {
+            if (!server.Aof.Startup()) return false;
+        }
+        finally { if (server.Config.AppendOnly) loading.End(); }
+        return server.Config.AppendOnly || LoadRdb(server, RdbPath(server), serveClients: true).Ok;
+    }
+
+    /// <summary>Loads an RDB embedded in the AOF (its base file or an old preamble); returns the offset just after it.</summary>
+    public static long LoadAofBase(Server server, Stream stream)
+    {
+        var options = new RdbLoadOptions(server.Clock.NowMs(), SkipExpired: !server.IsReplica, VerifyChecksum: server.Config.RdbChecksum);
+        long start = stream.Position;
+        var result = RdbLoader.Load(stream, server.Keyspace, server.Config, options);
+        return start + result.BytesRead;
+    }
 
     /// <summary>`dbfilename` in `dir`.</summary>
     public static string RdbPath(Server server) =>

@@ -77,8 +77,7 @@ public sealed class RdbPersistence
         {
             using (file)
             {
-                var snapshot = new Snapshot(_server.Keyspace, NewEncoder(file), SnapshotJob.Info(_server, aofBase: false));
-                while (!snapshot.Step(int.MaxValue)) { }
+                Snapshot.WriteAll(_server.Keyspace, NewEncoder(file), SnapshotJob.Info(_server, aofBase: false));
                 file.Flush(flushToDisk: true);
             }
         }
@@ -190,7 +189,7 @@ public sealed class RdbPersistence
     /// <summary>serverCron's part: save points and scheduled saves.</summary>
     public void Cron()
     {
-        if (Background != null) return;
+        if (Background != null || _server.Aof.RewriteInProgress) return; // one snapshot at a time, as Redis has one child
         long now = _server.Clock.NowMs() / 1000;
         if (BgsaveScheduled)
         {

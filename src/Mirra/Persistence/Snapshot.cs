@@ -67,6 +67,13 @@ public sealed class Snapshot
         _encoder.Begin(info);
     }
 
+    /// <summary>The whole snapshot at once, on the executor (SAVE, a rewrite without a running executor).</summary>
+    public static void WriteAll(Keyspace keyspace, ISnapshotEncoder encoder, SnapshotInfo info)
+    {
+        var snapshot = new Snapshot(keyspace, encoder, info);
+        while (!snapshot.Step(int.MaxValue)) { }
+    }
+
     /// <summary>
     /// Serializes up to <paramref name="buckets"/> buckets in walk order. Returns true once everything is
     /// serialized and the encoder has ended.

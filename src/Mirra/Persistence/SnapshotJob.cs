@@ -26,20 +26,21 @@ public sealed class SnapshotJob
     public Exception? Error { get; private set; }
     public bool Cancelled { get; private set; }
 
-    SnapshotJob(Server server, Stream destination, Func<Stream, ISnapshotEncoder> encoder, string threadName, Action<SnapshotJob> finished)
+    SnapshotJob(Server server, Stream destination, Func<Stream, ISnapshotEncoder> encoder, string threadName, Action<SnapshotJob> finished, bool aofBase)
     {
         _server = server;
         _finished = finished;
         StartedAtMs = server.Clock.NowMs();
         Destination = destination;
         Pipe = new SnapshotPipe(destination, threadName);
-        Snapshot = new Snapshot(server.Keyspace, encoder(Pipe), Info(server, aofBase: false));
+        Snapshot = new Snapshot(server.Keyspace, encoder(Pipe), Info(server, aofBase));
     }
 
     /// <summary>Starts a snapshot now (executor only); its first slice runs at the end of this round.</summary>
-    public static SnapshotJob Start(Server server, Stream destination, Func<Stream, ISnapshotEncoder> encoder, string threadName, Action<SnapshotJob> finished)
+    public static SnapshotJob Start(Server server, Stream destination, Func<Stream, ISnapshotEncoder> encoder, string threadName,
+        Action<SnapshotJob> finished, bool aofBase = false)
     {
-        var job = new SnapshotJob(server, destination, encoder, threadName, finished);
+        var job = new SnapshotJob(server, destination, encoder, threadName, finished, aofBase);
         server.Executor.Timers.Add(0, job.Slice);
         return job;
     }

@@ -2,17 +2,34 @@ using System.Buffers.Text;
 
 namespace Mirra.Replication;
 
+/// <summary>Where an effect goes (Redis's PROPAGATE_AOF / PROPAGATE_REPL).</summary>
+[Flags]
+public enum PropagationTargets
+{
+    None = 0,
+    /// <summary>The append-only file.</summary>
+    Aof = 1,
+    /// <summary>The replication stream (backlog and replicas).</summary>
+    Replicas = 2,
+    All = Aof | Replicas,
+}
+
 /// <summary>
 /// The one place commands state their effects for replicas and the AOF (Redis's propagate /
 /// alsoPropagate). A command's effects are collected while it runs and emitted after it, as RESP,
 /// with a SELECT when the database changes and MULTI/EXEC around several effects of one command.
 /// Nothing is encoded while nobody consumes the stream, so a standalone master pays nothing,
 /// and, as in Redis, the replication offset only moves once a backlog exists.
+/// Each target keeps its own selected database (Redis's slaveseldb and aof_selected_db): an effect
+/// sent to replicas only (PUBLISH) must not leave the AOF without its SELECT.
 /// </summary>
 public sealed class Propagation
 {
-    readonly List<(int Db, byte[][] Argv)> _pending = new();
-    int _streamDb = -1;
+    readonly List<(int Db, byte[][] Argv, PropagationTargets Targets)> _pending = new();
+    /// <summary>The database the stream of each target last selected (-1: none yet).</summary>
+    int _replicasDb = -1, _aofDb = -1;
+    /// <summary>True between BeginCommand and the EndCommand that emits its effects.</summary>
+    bool _inCommand;
 
     /// <summary>Consumers of the encoded stream (the backlog and replicas, the AOF). Empty = no work.</summary>
     public readonly List<IStreamConsumer> Consumers = new();
@@ -22,14 +39,34 @@ public sealed class Propagation
 
     public bool Active => Consumers.Count > 0;
 
-    public void Add(int db, byte[][] argv)
+    public void Add(int db, byte[][] argv) => Add(db, argv, PropagationTargets.All);
+
+    /// <summary>States an effect for some targets only (PUBLISH goes to replicas, never to the AOF).</summary>
+    public void Add(int db, byte[][] argv, PropagationTargets targets)
     {
         ExplicitEffects = true;
-        if (Active) _pending.Add((db, argv));
+        if (Active) _pending.Add((db, argv, targets));
+    }
+
+    /// <summary>
+    /// Redis's propagateDeletion: a key deleted because it expired becomes DEL (UNLINK with
+    /// lazyfree-lazy-expire) for replicas and the AOF. Inside a command it joins the command's effects
+    /// (before them, and wrapped in MULTI/EXEC with them) without replacing the command's own
+    /// propagation; outside (active expiry) it goes out at once, alone.
+    /// </summary>
+    public void AddExpiredDeletion(int db, byte[] key, bool lazy)
+    {
+        if (!Active) return;
+        _pending.Add((db, new[] { lazy ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray(), key }, PropagationTargets.All));
+        if (!_inCommand) EndCommand();
     }
 
     /// <summary>Starts a command: forgets the previous command's explicit flag.</summary>
-    public void BeginCommand() => ExplicitEffects = false;
+    public void BeginCommand()
+    {
+        ExplicitEffects = false;
+        _inCommand = true;
+    }
 
     /// <summary>True while EXEC runs its queued commands: their effects are held until EXEC ends.</summary>
     bool _holding;
@@ -39,6 +76,9 @@ public sealed class Propagation
     /// MULTI/EXEC when there are several (one write alone goes out bare, a read-only transaction emits nothing).
     /// </summary>
     public void HoldEffects() => _holding = true;
+
+    /// <summary>True while EXEC runs its queued commands (Redis's server.in_exec).</summary>
+    public bool IsHolding => _holding;
 
     /// <summary>Ends <see cref="HoldEffects"/>: the running command (EXEC) stated its effects through the ones it ran, so it is never propagated itself.</summary>
     public void ReleaseEffects()
@@ -50,39 +90,68 @@ public sealed class Propagation
     /// <summary>Emits the effects collected for one command.</summary>
     public void EndCommand()
     {
-        if (_pending.Count == 0 || _holding) return;
+        if (_holding) return;
+        _inCommand = false;
+        if (_pending.Count == 0) return;
         bool wrap = _pending.Count > 1;
-        if (wrap) Emit(_pending[0].Db, new[] { "MULTI"u8.ToArray() });
-        foreach (var (db, argv) in _pending) Emit(db, argv);
-        if (wrap) Emit(-1, new[] { "EXEC"u8.ToArray() }); // like Redis: no SELECT back before EXEC
+        if (wrap) Emit(_pending[0].Db, new[] { "MULTI"u8.ToArray() }, PropagationTargets.All);
+        foreach (var (db, argv, targets) in _pending) Emit(db, argv, targets);
+        // Like Redis, EXEC carries the last effect's database, so it never brings a SELECT of its own
+        // (except to a target that did not receive that last effect).
+        if (wrap) Emit(_pending[^1].Db, new[] { "EXEC"u8.ToArray() }, PropagationTargets.All);
         _pending.Clear();
     }
 
     /// <summary>Forces the next effect to be preceded by SELECT (new replica, new AOF file).</summary>
-    public void ResetSelectedDb() => _streamDb = -1;
+    public void ResetSelectedDb() => ResetSelectedDb(PropagationTargets.All);
 
-    /// <summary>Writes one command, preceded by SELECT when <paramref name="db"/> is not the stream's (-1: any database).</summary>
-    void Emit(int db, byte[][] argv)
+    /// <summary>Forces the next effect sent to <paramref name="targets"/> to be preceded by SELECT.</summary>
+    public void ResetSelectedDb(PropagationTargets targets)
     {
-        if (db >= 0 && db != _streamDb)
+        if ((targets & PropagationTargets.Replicas) != 0) _replicasDb = -1;
+        if ((targets & PropagationTargets.Aof) != 0) _aofDb = -1;
+    }
+
+    /// <summary>Writes one command to the consumers of <paramref name="targets"/>, each target's stream preceded by SELECT when <paramref name="db"/> is not its database (-1: any database).</summary>
+    void Emit(int db, byte[][] argv, PropagationTargets targets)
+    {
+        byte[]? bytes = null;
+        if ((targets & PropagationTargets.Replicas) != 0) EmitTo(PropagationTargets.Replicas, ref _replicasDb, db, argv, ref bytes);
+        if ((targets & PropagationTargets.Aof) != 0) EmitTo(PropagationTargets.Aof, ref _aofDb, db, argv, ref bytes);
+    }
+
+    void EmitTo(PropagationTargets target, ref int selectedDb, int db, byte[][] argv, ref byte[]? bytes)
+    {
+        bool any = false;
+        foreach (var c in Consumers)
+            if (TargetOf(c) == target) { any = true; break; }
+        if (!any) return; // like Redis: a target nobody consumes keeps its selected database
+        if (db >= 0 && db != selectedDb)
         {
             Span<byte> digits = stackalloc byte[12];
             Utf8Formatter.TryFormat(db, digits, out int n);
-            Write(new[] { "SELECT"u8.ToArray(), digits[..n].ToArray() });
-            _streamDb = db;
+            var select = Protocol.RespEncoding.EncodeCommand(new[] { "SELECT"u8.ToArray(), digits[..n].ToArray() });
+            Write(target, select);
+            selectedDb = db;
         }
-        Write(argv);
+        Write(target, bytes ??= Protocol.RespEncoding.EncodeCommand(argv));
     }
 
-    void Write(byte[][] argv)
+    void Write(PropagationTargets target, byte[] resp)
     {
-        var bytes = Protocol.RespEncoding.EncodeCommand(argv);
-        foreach (var consumer in Consumers) consumer.Append(bytes);
+        foreach (var consumer in Consumers)
+            if (TargetOf(consumer) == target) consumer.Append(resp);
     }
+
+    /// <summary>A consumer belongs to the AOF's stream when it takes the AOF alone, to the replication stream otherwise.</summary>
+    static PropagationTargets TargetOf(IStreamConsumer c) => c.Targets == PropagationTargets.Aof ? PropagationTargets.Aof : PropagationTargets.Replicas;
 }
 
 /// <summary>Something that receives the propagated command stream (backlog, AOF).</summary>
 public interface IStreamConsumer
 {
     void Append(ReadOnlySpan<byte> resp);
+
+    /// <summary>Which stream this consumer follows: the AOF's (<see cref="PropagationTargets.Aof"/>) or the replication stream (anything else, the default).</summary>
+    PropagationTargets Targets => PropagationTargets.Replicas;
 }

@@ -16,6 +16,9 @@ public sealed class Keyspace
     /// <summary>When true (a replica), expired keys are hidden from readers but only the master deletes them.</summary>
     public bool ExpiryDisabled;
 
+    /// <summary>True while the dataset is loaded from disk (AOF): like Redis, nothing expires then, even keys whose time is past.</summary>
+    public bool Loading;
+
     public long ExpiredKeys;
 
     /// <summary>Called with (db, key) when a key is deleted because it expired: propagation and notifications.</summary>
@@ -40,6 +43,7 @@ public sealed class Keyspace
     /// <summary>Deletes an expired key found by a lookup. Returns true when the key must be treated as absent.</summary>
     internal bool ExpireIfNeeded(Database db, KeyEntry e)
     {
+        if (Loading) return false;
         if (ExpiryDisabled) return true;
         DeleteExpired(db, e);
         return true;
