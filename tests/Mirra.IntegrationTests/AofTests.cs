@@ -48,32 +48,11 @@ public class AofTests
         c.Call("SET", "bin", "\0\r\n\u00ff");
     }
 
-    /// <summary>The whole keyspace of a server as sorted text (dbs 0-15, types, values, TTL deadlines).</summary>
+    /// <summary>The whole keyspace of a server, with exact expiry deadlines (the AOF records absolute times).</summary>
     static string Dump(ServerProcess server)
     {
         using var c = server.Connect();
-        var sb = new StringBuilder();
-        for (int db = 0; db < 16; db++)
-        {
-            c.Call("SELECT", db.ToString());
-            var keys = c.Call("KEYS", "*").AsArray().Select(v => v.AsString()).OrderBy(k => k, StringComparer.Ordinal);
-            foreach (var key in keys)
-            {
-                string type = c.Call("TYPE", key).AsString();
-                IEnumerable<string> content = type switch
-                {
-                    "string" => new[] { Convert.ToHexString(c.Call("GET", key).Bytes!) },
-                    "list" => c.Call("LRANGE", key, "0", "-1").AsStrings()!,
-                    "set" => c.Call("SMEMBERS", key).AsStrings().OrderBy(v => v, StringComparer.Ordinal)!,
-                    "zset" => c.Call("ZRANGE", key, "0", "-1", "WITHSCORES").AsStrings()!,
-                    "hash" => c.Call("HGETALL", key).AsStrings().Chunk(2).Select(p => p[0] + "=" + p[1]).OrderBy(v => v, StringComparer.Ordinal),
-                    _ => new[] { "?" },
-                };
-                sb.Append(db).Append(' ').Append(type).Append(' ').Append(key).Append(" = ").AppendJoin(' ', content)
-                  .Append(" expire=").Append(c.Call("PEXPIRETIME", key).AsInteger()).Append('\n');
-            }
-        }
-        return sb.ToString();
+        return string.Join("\n", KeyspaceDump.Of(c, exactExpiry: true));
     }
 
     static string AofDir(ServerProcess s) => Path.Combine(s.Dir, "appendonlydir");
@@ -84,7 +63,7 @@ public class AofTests
         using var first = ServerProcess.StartMirra("--appendonly", "yes");
         using (var c = first.Connect()) Workload(c, 1);
         string before = Dump(first);
-        Assert.Contains("0 string bin", before);
+        Assert.Contains("0 bin string", before);
         Assert.Equal(0, first.Stop());
         Assert.Contains("Calling fsync() on the AOF file.", first.LogText());
 
@@ -94,30 +73,67 @@ public class AofTests
         Assert.Contains("DB loaded from append only file: ", second.LogText());
     }
 
-    [Fact]
-    public void Redis_loads_the_directory_mirra_wrote()
+    [Theory]
+    [InlineData("no")]
+    [InlineData("yes")]
+    public void Redis_loads_the_directory_mirra_wrote(string rdbPreamble)
     {
-        using var mirra = ServerProcess.StartMirra("--appendonly", "yes", "--aof-timestamp-enabled", "yes");
+        using var mirra = ServerProcess.StartMirra("--appendonly", "yes", "--aof-timestamp-enabled", "yes", "--aof-use-rdb-preamble", rdbPreamble);
         using (var c = mirra.Connect())
         {
             Workload(c, 2);
-            // A rewrite to a base holding the data, then more writes in the new incr file.
+            // A rewrite (in the background) to a base holding the data, while more writes go to the new incr file.
             Assert.Equal("OK", c.Call("CONFIG", "SET", "appendonly", "no").AsString());
             Assert.Equal("OK", c.Call("CONFIG", "SET", "appendonly", "yes").AsString());
             Workload(c, 3);
+            WaitForRewrite(c);
         }
         string before = Dump(mirra);
         Assert.Equal(0, mirra.Stop());
-        Assert.Equal("file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
+        string baseName = rdbPreamble == "yes" ? "appendonly.aof.2.base.rdb" : "appendonly.aof.2.base.aof";
+        Assert.Equal($"file {baseName} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
             File.ReadAllText(Path.Combine(AofDir(mirra), "appendonly.aof.manifest")));
-        Assert.StartsWith("#TS:", File.ReadAllText(Path.Combine(AofDir(mirra), "appendonly.aof.2.base.aof")));
+        Assert.StartsWith(rdbPreamble == "yes" ? "REDIS0010" : "#TS:", File.ReadAllText(Path.Combine(AofDir(mirra), baseName)));
 
         using var redis = ServerProcess.StartRedis("--appendonly", "yes", "--dir", mirra.Dir);
         Assert.Equal(before, Dump(redis));
         string log = redis.LogText();
-        Assert.Contains("DB loaded from base file appendonly.aof.2.base.aof", log);
+        Assert.Contains($"DB loaded from base file {baseName}", log);
         Assert.Contains("DB loaded from incr file appendonly.aof.2.incr.aof", log);
         Assert.DoesNotContain("short read", log);
+    }
+
+    [Fact]
+    public void Bgrewriteaof_under_writes_keeps_every_write_across_a_restart()
+    {
+        using var mirra = ServerProcess.StartMirra("--appendonly", "yes");
+        using (var c = mirra.Connect())
+        {
+            var pipe = RedisCli.BuildPipeStream(Enumerable.Range(0, 100_000).Select(i => new[] { "SET", $"key:{i}", $"v{i}" }));
+            Assert.Equal((0L, 100_000L), RedisCli.ParsePipeSummary(RedisCli.Pipe(mirra.Port, pipe)));
+            Assert.Equal("Background append only file rewriting started", c.Call("BGREWRITEAOF").AsString());
+            Assert.Equal("ERR Background append only file rewriting already in progress", c.Call("BGREWRITEAOF").Text);
+            // Writes while the base is being written land in the new incr file.
+            for (int i = 0; i < 2000; i++) c.Call("INCR", $"key:{i * 37 % 100_000}x");
+            WaitForRewrite(c);
+            Assert.Contains("aof_last_bgrewrite_status:ok", c.Call("INFO", "persistence").AsString());
+        }
+        string before = Dump(mirra);
+        Assert.Equal(0, mirra.Stop());
+        Assert.Contains("Background AOF rewrite terminated with success", mirra.LogText());
+
+        using var again = ServerProcess.StartMirra("--appendonly", "yes", "--dir", mirra.Dir);
+        Assert.Equal(before, Dump(again));
+    }
+
+    static void WaitForRewrite(RespClient c)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!c.Call("INFO", "persistence").AsString().Contains("aof_rewrite_in_progress:0\r\n"))
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the AOF rewrite did not end in 30 s");
+            Thread.Sleep(20);
+        }
     }
 
     [Fact]

@@ -10,7 +10,8 @@ namespace Mirra.IntegrationTests.Infrastructure;
 /// </summary>
 public static class KeyspaceDump
 {
-    public static List<string> Of(RespClient c, int databases = 16)
+    /// <param name="exactExpiry">Compare absolute expiry times (PEXPIRETIME) instead of rounded TTLs: for files that record deadlines (AOF).</param>
+    public static List<string> Of(RespClient c, int databases = 16, bool exactExpiry = false)
     {
         var lines = new List<string>();
         for (int db = 0; db < databases; db++)
@@ -29,8 +30,13 @@ public static class KeyspaceDump
                     "zset" => string.Join(",", Pairs(c.Call(new[] { "ZRANGE"u8.ToArray(), key, "0"u8.ToArray(), "-1"u8.ToArray(), "WITHSCORES"u8.ToArray() }))),
                     _ => "?",
                 };
-                long pttl = c.Call(new[] { "PTTL"u8.ToArray(), key }).Integer;
-                string ttl = pttl < 0 ? pttl.ToString() : $"~{(pttl + 50_000) / 100_000}00s";
+                string ttl;
+                if (exactExpiry) ttl = "at " + c.Call(new[] { "PEXPIRETIME"u8.ToArray(), key }).Integer;
+                else
+                {
+                    long pttl = c.Call(new[] { "PTTL"u8.ToArray(), key }).Integer;
+                    ttl = pttl < 0 ? pttl.ToString() : $"~{(pttl + 50_000) / 100_000}00s";
+                }
                 lines.Add($"{db} {Hex(key)} {type} {value} {ttl}");
             }
         }
