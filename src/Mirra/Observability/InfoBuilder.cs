@@ -312,18 +312,10 @@ public static class InfoBuilder
 
     static void Replication(Writer w, Server s)
     {
-        var r = s.Replication;
-        w.Field("role", "master");
-        w.Field("connected_slaves", 0);
-        w.Field("master_failover_state", "no-failover");
-        w.Field("master_replid", r.ReplId);
-        w.Field("master_replid2", r.ReplId2);
-        w.Field("master_repl_offset", r.Offset);
-        w.Field("second_repl_offset", r.SecondOffset);
-        w.Field("repl_backlog_active", 0);
-        w.Field("repl_backlog_size", s.Config.ReplBacklogSize);
-        w.Field("repl_backlog_first_byte_offset", 0);
-        w.Field("repl_backlog_histlen", 0);
+        // Redis's order: role, the replica's link fields, then replicas, failover state, ids and backlog.
+        w.Field("role", s.IsReplica ? "slave" : "master");
+        Mirra.Replication.ReplicaInfo.Append(w.Field, w.Field, s);
+        Mirra.Replication.MasterInfo.Append(w.Field, w.Field, s);
     }
 
     static void Cpu(Writer w)

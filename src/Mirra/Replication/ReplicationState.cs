@@ -19,6 +19,19 @@ public sealed class ReplicationState
     /// <summary>second_repl_offset: the offset up to which ReplId2 is valid, -1 when none.</summary>
     public long SecondOffset = -1;
 
+    /// <summary>Where this server's replication stream goes (the backlog and the replicas): set by the master side.</summary>
+    public StreamSink? Sink;
+
+    /// <summary>
+    /// Appends bytes to this server's replication stream: on a master the propagated commands, on a replica
+    /// the bytes it applied from its master (forwarded unchanged, so sub-replicas see the same offsets).
+    /// </summary>
+    public void Feed(ReadOnlySpan<byte> bytes)
+    {
+        Offset += bytes.Length;
+        Sink?.Invoke(bytes);
+    }
+
     public static string NewId() => Util.RandomIds.NewHexId();
 
     /// <summary>Redis's changeReplicationId: a fresh id (the offset keeps counting).</summary>
@@ -39,3 +52,6 @@ public sealed class ReplicationState
         SecondOffset = -1;
     }
 }
+
+/// <summary>Receives a piece of the replication stream.</summary>
+public delegate void StreamSink(ReadOnlySpan<byte> bytes);
