@@ -14,7 +14,8 @@ namespace Mirra.Storage.Types;
 /// </summary>
 public class ZSetNode : TableEntry
 {
-    public double Score;
+    /// <summary>The score (the links pointing to the node keep copies: only the sorted set changes it).</summary>
+    public double Score { get; internal set; }
     internal ZSetNode? Backward;
     /// <summary>Level 0: the next node in order (null at the tail) and a span of 1 (0 at the tail).</summary>
     internal ZLevel L0;
@@ -40,7 +41,7 @@ public class ZSetNode : TableEntry
     internal virtual int LevelCount => 1;
 
     /// <summary>Managed bytes of the node object (its level array included), for memory estimates.</summary>
-    internal virtual long ObjectBytes => 64;
+    internal virtual long ObjectBytes => 72;
 
     /// <summary>
     /// Level <paramref name="i"/>, which must be below <see cref="LevelCount"/>: the cast to the class
@@ -67,7 +68,7 @@ internal class ZSetNode2 : ZSetNode
     internal ZLevel L1;
     internal ZSetNode2(byte[] member, double score) : base(member, score) { }
     internal override int LevelCount => 2;
-    internal override long ObjectBytes => 80;
+    internal override long ObjectBytes => 96;
 }
 
 internal class ZSetNode3 : ZSetNode2
@@ -75,7 +76,7 @@ internal class ZSetNode3 : ZSetNode2
     internal ZLevel L2;
     internal ZSetNode3(byte[] member, double score) : base(member, score) { }
     internal override int LevelCount => 3;
-    internal override long ObjectBytes => 96;
+    internal override long ObjectBytes => 120;
 }
 
 internal class ZSetNode4 : ZSetNode3
@@ -83,7 +84,7 @@ internal class ZSetNode4 : ZSetNode3
     internal ZLevel L3;
     internal ZSetNode4(byte[] member, double score) : base(member, score) { }
     internal override int LevelCount => 4;
-    internal override long ObjectBytes => 112;
+    internal override long ObjectBytes => 144;
 }
 
 /// <summary>A node of 5 to 32 levels: levels 4 and up are in <see cref="Upper"/> (level i at i - 4).</summary>
@@ -92,7 +93,7 @@ internal sealed class ZSetNodeTall : ZSetNode4
     internal readonly ZLevel[] Upper;
     internal ZSetNodeTall(byte[] member, double score, int levels) : base(member, score) => Upper = new ZLevel[levels - 4];
     internal override int LevelCount => 4 + Upper.Length;
-    internal override long ObjectBytes => 120 + 24 + 16L * Upper.Length;
+    internal override long ObjectBytes => 152 + 24 + 24L * Upper.Length;
 }
 
 /// <summary>One level of a skiplist node: the next node at that level and how many level-0 steps it skips.</summary>
@@ -100,6 +101,8 @@ internal struct ZLevel
 {
     public ZSetNode? Forward;
     public long Span;
+    /// <summary>Forward's score (a copy): a walk decides whether to move on without touching Forward.</summary>
+    public double Score;
 }
 
 /// <summary>
@@ -857,6 +860,8 @@ public sealed class SortedSetValue : IAggregateValue
                 if (next.LevelCount <= i) throw new InvalidOperationException($"level {i} links a node of {next.LevelCount} levels");
                 if (!position.TryGetValue(next, out long r) || r <= rank) throw new InvalidOperationException($"level {i} out of order");
                 if (r != rank + x.Level(i).Span) throw new InvalidOperationException($"bad span at level {i}");
+                if (BitConverter.DoubleToInt64Bits(x.Level(i).Score) != BitConverter.DoubleToInt64Bits(next.Score))
+                    throw new InvalidOperationException($"stale score copy at level {i}");
                 rank = r;
                 x = next;
                 linked++;
@@ -891,6 +896,11 @@ public sealed class SortedSetValue : IAggregateValue
     static bool NodeLess(ZSetNode n, double score, ReadOnlySpan<byte> member) =>
         n.Score < score || (n.Score == score && n.Key.AsSpan().SequenceCompareTo(member) < 0);
 
+    /// <summary>True when the node a link points to orders before (score, member), read from the link's copy of its score.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool LinkLess(ref ZLevel link, double score, ReadOnlySpan<byte> member) =>
+        link.Score < score || (link.Score == score && link.Forward!.Key.AsSpan().SequenceCompareTo(member) < 0);
+
     static int RandomLevel()
     {
         int level = 1;
@@ -906,6 +916,7 @@ public sealed class SortedSetValue : IAggregateValue
     }
 
     /// <summary>Redis's zslInsert, linking an existing node (with its own level count) at its place.</summary>
+    [SkipLocalsInit] // rank[] is written at every level before it is read
     void LinkNode(ZSetNode node)
     {
         var f = _full!;
@@ -922,7 +933,7 @@ public sealed class SortedSetValue : IAggregateValue
             {
                 ref ZLevel lv = ref x.Level(i);
                 var next = lv.Forward;
-                if (next == null || !NodeLess(next, score, member)) break;
+                if (next == null || !LinkLess(ref lv, score, member)) break;
                 traversed += lv.Span;
                 x = next;
             }
@@ -945,7 +956,9 @@ public sealed class SortedSetValue : IAggregateValue
             ref ZLevel prev = ref update[i].Level(i);
             ref ZLevel own = ref node.Level(i);
             own.Forward = prev.Forward;
+            own.Score = prev.Score;
             prev.Forward = node;
+            prev.Score = score;
             own.Span = prev.Span - (rank[0] - rank[i]);
             prev.Span = rank[0] - rank[i] + 1;
         }
@@ -968,6 +981,7 @@ public sealed class SortedSetValue : IAggregateValue
                 ref ZLevel own = ref x.Level(i); // x has level i since a link at level i points to it
                 prev.Span += own.Span - 1;
                 prev.Forward = own.Forward;
+                prev.Score = own.Score;
             }
             else prev.Span -= 1;
         }
@@ -988,8 +1002,9 @@ public sealed class SortedSetValue : IAggregateValue
         {
             while (true)
             {
-                var next = x.Level(i).Forward;
-                if (next == null || next == node || !NodeLess(next, score, member)) break;
+                ref ZLevel lv = ref x.Level(i);
+                var next = lv.Forward;
+                if (next == null || next == node || !LinkLess(ref lv, score, member)) break;
                 x = next;
             }
             update[i] = x;
@@ -1009,8 +1024,17 @@ public sealed class SortedSetValue : IAggregateValue
     void SkiplistUpdateScore(ZSetNode node, double newScore)
     {
         if ((node.Backward == null || node.Backward.Score < newScore) &&
-            (node.L0.Forward == null || node.L0.Forward.Score > newScore))
+            (node.L0.Forward == null || node.L0.Score > newScore))
         {
+            // The order holds: only the score changes, and its copies in the links that point to the node.
+            if (node.LevelCount == 1) (node.Backward ?? _full!.Header).L0.Score = newScore;
+            else
+            {
+                var path = new NodePath();
+                Span<ZSetNode> update = path;
+                FindUpdate(node, update);
+                for (int i = 0, n = node.LevelCount; i < n; i++) update[i].Level(i).Score = newScore;
+            }
             node.Score = newScore;
             return;
         }
@@ -1033,7 +1057,7 @@ public sealed class SortedSetValue : IAggregateValue
             {
                 ref ZLevel lv = ref x.Level(i);
                 var next = lv.Forward;
-                if (next == null || !(next.Score < score || (next.Score == score && next.Key.AsSpan().SequenceCompareTo(member) <= 0))) break;
+                if (next == null || !(lv.Score < score || (lv.Score == score && next.Key.AsSpan().SequenceCompareTo(member) <= 0))) break;
                 rank += lv.Span;
                 x = next;
             }
