@@ -17,7 +17,7 @@ public class ZSetNode : TableEntry
     /// <summary>The score (the links pointing to the node keep copies: only the sorted set changes it).</summary>
     public double Score { get; internal set; }
     internal ZSetNode? Backward;
-    /// <summary>Level 0: the next node in order (null at the tail) and a span of 1 (0 at the tail).</summary>
+    /// <summary>Level 0: the next node in order (null at the tail).</summary>
     internal ZLevel L0;
 
     private protected ZSetNode(byte[] member, double score) : base(member) => Score = score;
@@ -33,9 +33,6 @@ public class ZSetNode : TableEntry
     };
 
     public ReadOnlySpan<byte> Member => Key;
-
-    /// <summary>The next node at level 0.</summary>
-    internal ZSetNode? Next0 => L0.Forward;
 
     /// <summary>How many levels the node has (fixed at creation).</summary>
     internal virtual int LevelCount => 1;
@@ -96,7 +93,10 @@ internal sealed class ZSetNodeTall : ZSetNode4
     internal override long ObjectBytes => 152 + 24 + 24L * Upper.Length;
 }
 
-/// <summary>One level of a skiplist node: the next node at that level and how many level-0 steps it skips.</summary>
+/// <summary>
+/// One level of a skiplist node: the next node at that level, how many level-0 steps it skips, and a copy
+/// of that node's score.
+/// </summary>
 internal struct ZLevel
 {
     public ZSetNode? Forward;
@@ -775,7 +775,7 @@ public sealed class SortedSetValue : IAggregateValue
         {
             if (_lp != null) return 48 + Hash.ArrayBytes(_lp.Length);
             var f = _full!;
-            long total = 48 + 64 + 8L * f.Dict.BucketCount + 64 + 24 + 16 * MaxLevel;
+            long total = 48 + 64 + 8L * f.Dict.BucketCount + f.Header.ObjectBytes;
             for (var n = f.Header.L0.Forward; n != null; n = n.L0.Forward)
                 total += n.ObjectBytes + Hash.ArrayBytes(n.Key.Length);
             return total;
@@ -890,13 +890,10 @@ public sealed class SortedSetValue : IAggregateValue
         s1 < s2 || (s1 == s2 && m1.SequenceCompareTo(m2) < 0);
 
     /// <summary>
-    /// True when <paramref name="n"/> orders before (score, member). The member bytes are only read on a
-    /// score tie: touching every visited node's key array would cost a cache miss per skiplist hop.
+    /// True when the node <paramref name="link"/> points to orders before (score, member), judged from the
+    /// link's copy of its score: the node itself (and its member bytes) is only read on a score tie, so a
+    /// walk touches the nodes it moves to, not the ones it merely compares against.
     /// </summary>
-    static bool NodeLess(ZSetNode n, double score, ReadOnlySpan<byte> member) =>
-        n.Score < score || (n.Score == score && n.Key.AsSpan().SequenceCompareTo(member) < 0);
-
-    /// <summary>True when the node a link points to orders before (score, member), read from the link's copy of its score.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static bool LinkLess(ref ZLevel link, double score, ReadOnlySpan<byte> member) =>
         link.Score < score || (link.Score == score && link.Forward!.Key.AsSpan().SequenceCompareTo(member) < 0);
