@@ -1020,8 +1020,9 @@ public sealed class SortedSetValue : IAggregateValue
     /// <summary>Redis's zslUpdateScore: in place when the order does not change, else unlink and relink.</summary>
     void SkiplistUpdateScore(ZSetNode node, double newScore)
     {
-        if ((node.Backward == null || node.Backward.Score < newScore) &&
-            (node.L0.Forward == null || node.L0.Score > newScore))
+        // The next node's score is copied in the link; the previous node is read only when that passes.
+        if ((node.L0.Forward == null || node.L0.Score > newScore) &&
+            (node.Backward == null || node.Backward.Score < newScore))
         {
             // The order holds: only the score changes, and its copies in the links that point to the node.
             if (node.LevelCount == 1) (node.Backward ?? _full!.Header).L0.Score = newScore;
