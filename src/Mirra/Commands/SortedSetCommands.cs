@@ -205,7 +205,7 @@ public static class SortedSetCommands
             {
                 var member = ctx.Arg(scoreIndex + 1 + j * 2);
                 score = scores[j];
-                if (z.TryGetScore(member, out double current))
+                if (z.TryGetScore(member, out double current, out var slot))
                 {
                     if (nx) continue;
                     if (incr)
@@ -218,7 +218,7 @@ public static class SortedSetCommands
                     if (score != current)
                     {
                         if (!touched && e != null) { ctx.Db.Touch(e); touched = true; }
-                        z.UpdateScore(member, score);
+                        z.UpdateScore(slot, member, score);
                         updated++;
                     }
                 }
@@ -226,7 +226,7 @@ public static class SortedSetCommands
                 {
                     if (xx) continue;
                     if (!touched && e != null) { ctx.Db.Touch(e); touched = true; }
-                    z.Insert(member, score, maxEntries, maxValue);
+                    z.Insert(slot, member, score, maxEntries, maxValue);
                     added++;
                     processed++;
                 }

@@ -295,4 +295,154 @@ public class SortedSetValueTests
             Assert.Equal(20, seen.Count);
         }
     }
+
+    sealed class ScoreMemberComparer : IComparer<(double Score, byte[] Member)>
+    {
+        public static readonly ScoreMemberComparer Instance = new();
+        public int Compare((double Score, byte[] Member) a, (double Score, byte[] Member) b) => SortedSetValueTests.Compare(a, b);
+    }
+
+    /// <summary>
+    /// ZADD's pattern at scale: tens of thousands of members (so nodes of every inline level count and some
+    /// taller ones exist), upserts through the slot API with scores that often tie or stay between their
+    /// neighbours (the in-place update), removals; the structure is checked level by level along the way
+    /// and the final order against a sorted model.
+    /// </summary>
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public void LargeSkiplistStaysConsistentUnderUpserts(int seed)
+    {
+        var rng = new Random(seed);
+        var z = SortedSetValue.NewSkiplist();
+        var scores = new Dictionary<string, double>();
+        const int keyspace = 20_000;
+        for (int step = 0; step < 60_000; step++)
+        {
+            string name = "element:" + rng.Next(keyspace).ToString("D12");
+            var member = B(name);
+            int op = rng.Next(10);
+            bool present = z.TryGetScore(member, out double current, out var slot);
+            Assert.Equal(scores.ContainsKey(name), present);
+            if (present) Assert.Equal(scores[name], current);
+            if (op < 8)
+            {
+                double score = rng.Next(4) switch
+                {
+                    0 => current + rng.NextDouble() * 1e-9, // usually stays between its neighbours
+                    1 => rng.Next(100),                     // many ties: ordered by member
+                    _ => rng.Next(keyspace),
+                };
+                if (present) { if (score != current) z.UpdateScore(slot, member, score); }
+                else z.Insert(slot, member, score, 128, 64);
+                scores[name] = score;
+            }
+            else if (present)
+            {
+                Assert.True(z.Remove(member));
+                scores.Remove(name);
+            }
+            if (step % 20_000 == 0) z.Validate();
+        }
+        z.Validate();
+        var model = new SortedSet<(double Score, byte[] Member)>(scores.Select(kv => (kv.Value, B(kv.Key))), ScoreMemberComparer.Instance);
+        Assert.Equal(model.Count, z.Count);
+        var c = z.First();
+        long rank = 0;
+        foreach (var (score, member) in model)
+        {
+            Assert.True(c.IsValid);
+            Assert.Equal(score, c.Score);
+            Assert.True(c.Member.SequenceEqual(member));
+            if (rank % 997 == 0)
+            {
+                Assert.Equal(rank, z.Rank(member, reverse: false));
+                Assert.True(z.AtRank(rank).Member.SequenceEqual(member));
+            }
+            c.MoveNext();
+            rank++;
+        }
+        Assert.False(c.IsValid);
+    }
+
+    [Fact]
+    public void NodeLevelsFollowRedisQuarterProbability()
+    {
+        var z = SortedSetValue.NewSkiplist();
+        const int n = 40_000;
+        for (int i = 0; i < n; i++) z.Insert(B("m" + i), i, 128, 64);
+        z.Validate();
+        var histogram = z.LevelHistogram();
+        Assert.Equal(n, histogram.Sum());
+        // P(levels = k) = 3/4 * (1/4)^(k-1): 30000, 7500, 1875, 469, 117... expected; nodes of 1 to 4 levels
+        // keep their levels inline, taller ones (levels 5+) use an array: all kinds must be present.
+        Assert.InRange(histogram[0], 0.72 * n, 0.78 * n);
+        Assert.InRange(histogram[1], 0.165 * n, 0.21 * n);
+        for (int k = 0; k < 5; k++) Assert.True(histogram[k] > 0, $"no node of {k + 1} levels");
+        Assert.InRange(histogram.Skip(4).Sum(), 50, 400); // about n/256 = 156
+    }
+
+    [Fact]
+    public void SlotsFromTryGetScoreFeedInsertAndUpdateInBothEncodings()
+    {
+        // Listpack: the slot holds the entry offset; the 3rd insert converts (the slot has no hash then).
+        var z = SortedSetValue.NewCompact();
+        Assert.False(z.TryGetScore(B("b"), out _, out var slot));
+        z.Insert(slot, B("b"), 2, 2, 64);
+        Assert.False(z.TryGetScore(B("a"), out _, out slot));
+        z.Insert(slot, B("a"), 1, 2, 64);
+        Assert.True(z.TryGetScore(B("a"), out double s, out slot));
+        Assert.Equal(1, s);
+        z.UpdateScore(slot, B("a"), 3);
+        Assert.Equal("listpack", z.EncodingName);
+        Assert.Equal(1, z.Rank(B("a"), false));
+        Assert.False(z.TryGetScore(B("c"), out _, out slot));
+        z.Insert(slot, B("c"), 0, 2, 64);
+        Assert.Equal("skiplist", z.EncodingName);
+        z.Validate();
+        // Skiplist: the slot holds the node, or the hash of an absent member.
+        Assert.False(z.TryGetScore(B("d"), out _, out slot));
+        z.Insert(slot, B("d"), 2.5, 2, 64);
+        Assert.True(z.TryGetScore(B("c"), out s, out slot));
+        Assert.Equal(0, s);
+        z.UpdateScore(slot, B("c"), 10);
+        z.Validate();
+        var order = new List<string>();
+        for (var c = z.First(); c.IsValid; c.MoveNext()) order.Add(Encoding.UTF8.GetString(c.Member) + "=" + c.Score);
+        Assert.Equal(new[] { "b=2", "d=2.5", "a=3", "c=10" }, order);
+        Assert.True(z.TryGetScore(B("d"), out s));
+        Assert.Equal(2.5, s);
+    }
+
+    [Fact]
+    public void ScoreUpdatesInPlaceAndAcrossNeighbours()
+    {
+        var z = SortedSetValue.NewSkiplist();
+        foreach (var (m, sc) in new[] { ("a", 1.0), ("b", 2.0), ("c", 3.0), ("d", 3.0) }) z.Insert(B(m), sc, 128, 64);
+        string Order()
+        {
+            var parts = new List<string>();
+            for (var c = z.First(); c.IsValid; c.MoveNext()) parts.Add(Encoding.UTF8.GetString(c.Member) + "=" + c.Score);
+            var back = new List<string>();
+            for (var c = z.Last(); c.IsValid; c.MovePrevious()) back.Add(Encoding.UTF8.GetString(c.Member) + "=" + c.Score);
+            back.Reverse();
+            Assert.Equal(parts, back);
+            z.Validate();
+            return string.Join(" ", parts);
+        }
+        z.UpdateScore(B("b"), 2.5);     // between its neighbours: in place
+        Assert.Equal("a=1 b=2.5 c=3 d=3", Order());
+        z.UpdateScore(B("b"), 3);       // ties with c: still before it by member
+        Assert.Equal("a=1 b=3 c=3 d=3", Order());
+        z.UpdateScore(B("a"), 3);       // ties with b, c, d: stays first by member
+        Assert.Equal("a=3 b=3 c=3 d=3", Order());
+        z.UpdateScore(B("c"), 3.5);     // past d
+        Assert.Equal("a=3 b=3 d=3 c=3.5", Order());
+        z.UpdateScore(B("c"), -1);      // to the front
+        Assert.Equal("c=-1 a=3 b=3 d=3", Order());
+        z.UpdateScore(B("a"), 4);       // to the tail
+        Assert.Equal("c=-1 b=3 d=3 a=4", Order());
+        Assert.Equal(3, z.Rank(B("a"), false));
+        Assert.Equal(0, z.Rank(B("c"), false));
+    }
 }

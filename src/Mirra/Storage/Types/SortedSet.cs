@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Mirra.Storage.Types;
@@ -6,28 +7,120 @@ namespace Mirra.Storage.Types;
 /// <summary>
 /// A member of a sorted set in its "skiplist" encoding: one object is both the skiplist node and the
 /// member→score table entry (the member is the table key), like Redis sharing one sds between its
-/// skiplist and dict.
+/// skiplist and dict. As in Redis's zskiplistNode, the levels live inside the node, so a skiplist hop
+/// touches one object: a node of 1 to 4 levels is an instance of the class with exactly that many level
+/// fields (<see cref="ZSetNode"/> holds level 0; <see cref="ZSetNode2"/> adds level 1, and so on), and
+/// only the rare taller node (1 in 256 with p = 1/4) keeps its levels from 4 up in an array.
 /// </summary>
-public sealed class ZSetNode : TableEntry
+public class ZSetNode : TableEntry
 {
-    public double Score;
+    /// <summary>The score (the links pointing to the node keep copies: only the sorted set changes it).</summary>
+    public double Score { get; internal set; }
     internal ZSetNode? Backward;
-    internal ZLevel[] Levels;
+    /// <summary>Level 0: the next node in order (null at the tail).</summary>
+    internal ZLevel L0;
 
-    internal ZSetNode(byte[] member, double score, int levels) : base(member)
+    private protected ZSetNode(byte[] member, double score) : base(member) => Score = score;
+
+    /// <summary>A node of <paramref name="levels"/> levels (1 to 32), all links empty.</summary>
+    internal static ZSetNode Create(byte[] member, double score, int levels) => levels switch
     {
-        Score = score;
-        Levels = new ZLevel[levels];
-    }
+        1 => new ZSetNode(member, score),
+        2 => new ZSetNode2(member, score),
+        3 => new ZSetNode3(member, score),
+        4 => new ZSetNode4(member, score),
+        _ => new ZSetNodeTall(member, score, levels),
+    };
 
     public ReadOnlySpan<byte> Member => Key;
+
+    /// <summary>How many levels the node has (fixed at creation).</summary>
+    internal virtual int LevelCount => 1;
+
+    /// <summary>Managed bytes of the node object (its level array included), for memory estimates.</summary>
+    internal virtual long ObjectBytes => 72;
+
+    /// <summary>
+    /// Level <paramref name="i"/>, which must be below <see cref="LevelCount"/>: the cast to the class
+    /// holding that level is unchecked (the level count is what the class is).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref ZLevel Level(int i)
+    {
+        Debug.Assert((uint)i < (uint)LevelCount);
+        switch (i)
+        {
+            case 0: return ref L0;
+            case 1: return ref Unsafe.As<ZSetNode2>(this).L1;
+            case 2: return ref Unsafe.As<ZSetNode3>(this).L2;
+            case 3: return ref Unsafe.As<ZSetNode4>(this).L3;
+            default: return ref Unsafe.As<ZSetNodeTall>(this).Upper[i - 4];
+        }
+    }
 }
 
-/// <summary>One level of a skiplist node: the next node at that level and how many level-0 steps it skips.</summary>
+/// <summary>A skiplist node of 2 levels (or more, through its subclasses).</summary>
+internal class ZSetNode2 : ZSetNode
+{
+    internal ZLevel L1;
+    internal ZSetNode2(byte[] member, double score) : base(member, score) { }
+    internal override int LevelCount => 2;
+    internal override long ObjectBytes => 96;
+}
+
+internal class ZSetNode3 : ZSetNode2
+{
+    internal ZLevel L2;
+    internal ZSetNode3(byte[] member, double score) : base(member, score) { }
+    internal override int LevelCount => 3;
+    internal override long ObjectBytes => 120;
+}
+
+internal class ZSetNode4 : ZSetNode3
+{
+    internal ZLevel L3;
+    internal ZSetNode4(byte[] member, double score) : base(member, score) { }
+    internal override int LevelCount => 4;
+    internal override long ObjectBytes => 144;
+}
+
+/// <summary>A node of 5 to 32 levels: levels 4 and up are in <see cref="Upper"/> (level i at i - 4).</summary>
+internal sealed class ZSetNodeTall : ZSetNode4
+{
+    internal readonly ZLevel[] Upper;
+    internal ZSetNodeTall(byte[] member, double score, int levels) : base(member, score) => Upper = new ZLevel[levels - 4];
+    internal override int LevelCount => 4 + Upper.Length;
+    internal override long ObjectBytes => 152 + 24 + 24L * Upper.Length;
+}
+
+/// <summary>
+/// One level of a skiplist node: the next node at that level, how many level-0 steps it skips, and a copy
+/// of that node's score.
+/// </summary>
 internal struct ZLevel
 {
     public ZSetNode? Forward;
     public long Span;
+    /// <summary>Forward's score (a copy): a walk decides whether to move on without touching Forward.</summary>
+    public double Score;
+}
+
+/// <summary>
+/// Where <see cref="SortedSetValue.TryGetScore(ReadOnlySpan{byte}, out double, out ZMemberSlot)"/> found a
+/// member (its node, or its listpack offset) or, in the skiplist encoding, the member's hash: valid only
+/// until the set changes.
+/// </summary>
+public readonly struct ZMemberSlot
+{
+    internal readonly ZSetNode? Node;
+    internal readonly int Position;
+    internal readonly int Hash;
+    internal readonly bool Hashed;
+
+    internal ZMemberSlot(ZSetNode? node, int position, int hash, bool hashed)
+    {
+        Node = node; Position = position; Hash = hash; Hashed = hashed;
+    }
 }
 
 /// <summary>A score interval (Redis's zrangespec): "(1" is exclusive, "-inf"/"+inf" unbounded.</summary>
@@ -150,7 +243,7 @@ public struct ZCursor
         {
             if (_pos >= 0) Load(_memberOffset + _memberLength + 8 + SortedSetValue.BackLengthSize(_memberLength));
         }
-        else if (_node != null) _node = _node.Levels[0].Forward;
+        else if (_node != null) _node = _node.L0.Forward;
     }
 
     public void MovePrevious()
@@ -199,7 +292,7 @@ public sealed class SortedSetValue : IAggregateValue
 
     sealed class Full
     {
-        public readonly ZSetNode Header = new(Array.Empty<byte>(), 0, MaxLevel);
+        public readonly ZSetNode Header = ZSetNode.Create(Array.Empty<byte>(), 0, MaxLevel);
         public ZSetNode? Tail;
         public long Length;
         public int Level = 1;
@@ -231,16 +324,26 @@ public sealed class SortedSetValue : IAggregateValue
 
     // ---- Reads ----
 
-    public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
+    public bool TryGetScore(ReadOnlySpan<byte> member, out double score) => TryGetScore(member, out score, out _);
+
+    /// <summary>
+    /// Looks a member up and also returns where it is (or, when absent, its hash), so that ZADD's following
+    /// <see cref="UpdateScore(in ZMemberSlot, ReadOnlySpan{byte}, double)"/> or
+    /// <see cref="Insert(in ZMemberSlot, ReadOnlySpan{byte}, double, long, long)"/> does not search again.
+    /// </summary>
+    public bool TryGetScore(ReadOnlySpan<byte> member, out double score, out ZMemberSlot slot)
     {
         if (_lp != null)
         {
             int pos = CompactFind(member, out int mo, out int ml);
             score = pos >= 0 ? ReadScore(mo, ml) : 0;
+            slot = new ZMemberSlot(null, pos, 0, hashed: false);
             return pos >= 0;
         }
-        var node = _full!.Dict.Find(member);
+        int hash = HashTable<ZSetNode>.HashOf(member);
+        var node = _full!.Dict.Find(member, hash);
         score = node?.Score ?? 0;
+        slot = new ZMemberSlot(node, -1, hash, hashed: true);
         return node != null;
     }
 
@@ -273,7 +376,7 @@ public sealed class SortedSetValue : IAggregateValue
     }
 
     /// <summary>The lowest member (invalid cursor when empty).</summary>
-    public ZCursor First() => _lp != null ? new ZCursor(_lp, _lpUsed, _lpUsed > 0 ? 0 : -1) : new ZCursor(_full!.Header.Levels[0].Forward);
+    public ZCursor First() => _lp != null ? new ZCursor(_lp, _lpUsed, _lpUsed > 0 ? 0 : -1) : new ZCursor(_full!.Header.L0.Forward);
 
     /// <summary>The highest member (invalid cursor when empty).</summary>
     public ZCursor Last() => _lp != null ? new ZCursor(_lp, _lpUsed, _lpUsed > 0 ? PreviousEntry(_lp, _lpUsed) : -1) : new ZCursor(_full!.Tail);
@@ -316,8 +419,8 @@ public sealed class SortedSetValue : IAggregateValue
         if (!SkiplistIsInRange(range)) return new ZCursor(null);
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } next && !range.GteMin(next.Score)) x = next;
-        var first = x.Levels[0].Forward!;
+            while (x.Level(i).Forward is { } next && !range.GteMin(next.Score)) x = next;
+        var first = x.L0.Forward!;
         return new ZCursor(range.LteMax(first.Score) ? first : null);
     }
 
@@ -339,7 +442,7 @@ public sealed class SortedSetValue : IAggregateValue
         if (!SkiplistIsInRange(range)) return new ZCursor(null);
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } next && range.LteMax(next.Score)) x = next;
+            while (x.Level(i).Forward is { } next && range.LteMax(next.Score)) x = next;
         return new ZCursor(range.GteMin(x.Score) ? x : null);
     }
 
@@ -359,8 +462,8 @@ public sealed class SortedSetValue : IAggregateValue
         if (!SkiplistIsInLexRange(range)) return new ZCursor(null);
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } next && !range.GteMin(next.Key)) x = next;
-        var first = x.Levels[0].Forward!;
+            while (x.Level(i).Forward is { } next && !range.GteMin(next.Key)) x = next;
+        var first = x.L0.Forward!;
         return new ZCursor(range.LteMax(first.Key) ? first : null);
     }
 
@@ -380,7 +483,7 @@ public sealed class SortedSetValue : IAggregateValue
         if (!SkiplistIsInLexRange(range)) return new ZCursor(null);
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } next && range.LteMax(next.Key)) x = next;
+            while (x.Level(i).Forward is { } next && range.LteMax(next.Key)) x = next;
         return new ZCursor(range.GteMin(x.Key) ? x : null);
     }
 
@@ -431,7 +534,15 @@ public sealed class SortedSetValue : IAggregateValue
     /// first when the listpack would pass <paramref name="maxEntries"/> members or the member is longer
     /// than <paramref name="maxValue"/> bytes.
     /// </summary>
-    public void Insert(ReadOnlySpan<byte> member, double score, long maxEntries, long maxValue)
+    public void Insert(ReadOnlySpan<byte> member, double score, long maxEntries, long maxValue) =>
+        Insert(default, member, score, maxEntries, maxValue);
+
+    /// <summary>
+    /// <see cref="Insert(ReadOnlySpan{byte}, double, long, long)"/> right after a
+    /// <see cref="TryGetScore(ReadOnlySpan{byte}, out double, out ZMemberSlot)"/> that did not find the
+    /// member (the set unchanged in between): the member's hash is not computed again.
+    /// </summary>
+    public void Insert(in ZMemberSlot slot, ReadOnlySpan<byte> member, double score, long maxEntries, long maxValue)
     {
         if (_lp != null)
         {
@@ -445,15 +556,26 @@ public sealed class SortedSetValue : IAggregateValue
             }
         }
         var node = SkiplistInsert(score, member.ToArray());
-        _full!.Dict.Add(node);
+        _full!.Dict.Add(node, slot.Hashed ? slot.Hash : HashTable<ZSetNode>.HashOf(member));
     }
 
     /// <summary>Changes the score of a present member (Redis's zsetAdd update path).</summary>
     public void UpdateScore(ReadOnlySpan<byte> member, double newScore)
     {
+        if (!TryGetScore(member, out _, out var slot)) throw new InvalidOperationException("member not found");
+        UpdateScore(slot, member, newScore);
+    }
+
+    /// <summary>
+    /// <see cref="UpdateScore(ReadOnlySpan{byte}, double)"/> of the member a
+    /// <see cref="TryGetScore(ReadOnlySpan{byte}, out double, out ZMemberSlot)"/> just found (the set
+    /// unchanged in between), without finding it again.
+    /// </summary>
+    public void UpdateScore(in ZMemberSlot slot, ReadOnlySpan<byte> member, double newScore)
+    {
         if (_lp != null)
         {
-            int pos = CompactFind(member, out _, out _);
+            int pos = slot.Position;
             if (pos < 0) throw new InvalidOperationException("member not found");
             Span<byte> copy = member.Length <= 256 ? stackalloc byte[member.Length] : new byte[member.Length];
             member.CopyTo(copy);
@@ -461,8 +583,7 @@ public sealed class SortedSetValue : IAggregateValue
             CompactInsert(copy, newScore);
             return;
         }
-        var node = _full!.Dict.Find(member) ?? throw new InvalidOperationException("member not found");
-        SkiplistUpdateScore(node, newScore);
+        SkiplistUpdateScore(slot.Node ?? throw new InvalidOperationException("member not found"), newScore);
     }
 
     /// <summary>ZREM of one member: true when it was there.</summary>
@@ -495,32 +616,32 @@ public sealed class SortedSetValue : IAggregateValue
             return end - start + 1;
         }
         var f = _full!;
-        var update = Update();
+        var path = new NodePath();
+        Span<ZSetNode> update = path;
         long traversed = 0;
         var x = f.Header;
         long startRank = start + 1, endRank = end + 1;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward != null && traversed + x.Levels[i].Span < startRank)
+            while (x.Level(i).Forward != null && traversed + x.Level(i).Span < startRank)
             {
-                traversed += x.Levels[i].Span;
-                x = x.Levels[i].Forward!;
+                traversed += x.Level(i).Span;
+                x = x.Level(i).Forward!;
             }
             update[i] = x;
         }
         traversed++;
-        var node = x.Levels[0].Forward;
+        var node = x.L0.Forward;
         long removed = 0;
         while (node != null && traversed <= endRank)
         {
-            var next = node.Levels[0].Forward;
+            var next = node.L0.Forward;
             DeleteNode(node, update);
             f.Dict.Remove(node.Key);
             removed++;
             traversed++;
             node = next;
         }
-        Array.Clear(update);
         return removed;
     }
 
@@ -539,25 +660,25 @@ public sealed class SortedSetValue : IAggregateValue
             return n;
         }
         var f = _full!;
-        var update = Update();
+        var path = new NodePath();
+        Span<ZSetNode> update = path;
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } next && !range.GteMin(next.Score)) x = next;
+            while (x.Level(i).Forward is { } next && !range.GteMin(next.Score)) x = next;
             update[i] = x;
         }
-        var node = x.Levels[0].Forward;
+        var node = x.L0.Forward;
         long removed = 0;
         if (node != null && range.LteMax(node.Score)) beforeWrite?.Invoke();
         while (node != null && range.LteMax(node.Score))
         {
-            var next = node.Levels[0].Forward;
+            var next = node.L0.Forward;
             DeleteNode(node, update);
             f.Dict.Remove(node.Key);
             removed++;
             node = next;
         }
-        Array.Clear(update);
         return removed;
     }
 
@@ -576,25 +697,25 @@ public sealed class SortedSetValue : IAggregateValue
             return n;
         }
         var f = _full!;
-        var update = Update();
+        var path = new NodePath();
+        Span<ZSetNode> update = path;
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } next && !range.GteMin(next.Key)) x = next;
+            while (x.Level(i).Forward is { } next && !range.GteMin(next.Key)) x = next;
             update[i] = x;
         }
-        var node = x.Levels[0].Forward;
+        var node = x.L0.Forward;
         long removed = 0;
         if (node != null && range.LteMax(node.Key)) beforeWrite?.Invoke();
         while (node != null && range.LteMax(node.Key))
         {
-            var next = node.Levels[0].Forward;
+            var next = node.L0.Forward;
             DeleteNode(node, update);
             f.Dict.Remove(node.Key);
             removed++;
             node = next;
         }
-        Array.Clear(update);
         return removed;
     }
 
@@ -673,9 +794,9 @@ public sealed class SortedSetValue : IAggregateValue
         {
             if (_lp != null) return 48 + Hash.ArrayBytes(_lp.Length);
             var f = _full!;
-            long total = 48 + 64 + 8L * f.Dict.BucketCount + 64 + 24 + 16 * MaxLevel;
-            for (var n = f.Header.Levels[0].Forward; n != null; n = n.Levels[0].Forward)
-                total += 56 + 24 + 16L * n.Levels.Length + Hash.ArrayBytes(n.Key.Length);
+            long total = 48 + 64 + 8L * f.Dict.BucketCount + f.Header.ObjectBytes;
+            for (var n = f.Header.L0.Forward; n != null; n = n.L0.Forward)
+                total += n.ObjectBytes + Hash.ArrayBytes(n.Key.Length);
             return total;
         }
     }
@@ -691,7 +812,7 @@ public sealed class SortedSetValue : IAggregateValue
             return copy;
         }
         var full = NewSkiplist();
-        for (var n = _full!.Header.Levels[0].Forward; n != null; n = n.Levels[0].Forward)
+        for (var n = _full!.Header.L0.Forward; n != null; n = n.L0.Forward)
             full._full!.Dict.Add(full.SkiplistInsert(n.Score, n.Key.ToArray()));
         return full;
     }
@@ -721,51 +842,80 @@ public sealed class SortedSetValue : IAggregateValue
             return;
         }
         var f = _full!;
+        if (f.Header.LevelCount != MaxLevel) throw new InvalidOperationException("header is not full height");
+        // Level 0 in order, with backward links; each node's 1-based position and the nodes per level.
+        var position = new Dictionary<ZSetNode, long>(ReferenceEqualityComparer.Instance);
+        var perLevel = new long[MaxLevel];
+        int tallest = 1;
         long count = 0;
         ZSetNode? prev = null;
-        for (var x = f.Header.Levels[0].Forward; x != null; x = x.Levels[0].Forward)
+        for (var x = f.Header.L0.Forward; x != null; x = x.L0.Forward)
         {
             if (x.Backward != prev) throw new InvalidOperationException("bad backward link");
             if (prev != null && !Less(prev.Score, prev.Key, x.Score, x.Key)) throw new InvalidOperationException("skiplist out of order");
             if (f.Dict.Find(x.Key) != x) throw new InvalidOperationException("table does not match");
+            int levels = x.LevelCount;
+            if (levels < 1 || levels > MaxLevel) throw new InvalidOperationException("bad level count");
+            tallest = Math.Max(tallest, levels);
+            for (int i = 0; i < levels; i++) perLevel[i]++;
+            if (!position.TryAdd(x, ++count)) throw new InvalidOperationException("cycle at level 0");
             prev = x;
-            count++;
         }
         if (prev != f.Tail || count != f.Length || f.Dict.Count != count) throw new InvalidOperationException("length/tail mismatch");
-        // Spans: at every level, the span of a link equals the level-0 distance it covers.
+        if (f.Level != tallest) throw new InvalidOperationException("level is not the tallest node's");
+        // Every level links exactly the nodes that tall in order, each link spanning the level-0 distance
+        // it covers; a link at level i only ever reaches a node with a level i (Level(i) relies on it).
         for (int i = 0; i < MaxLevel; i++)
         {
-            if (i >= f.Level && f.Header.Levels[i].Forward != null) throw new InvalidOperationException("link above the level");
-            if (i >= f.Level) continue;
-            long rank = 0;
-            var x = f.Header;
-            while (x.Levels[i].Forward is { } next)
+            if (i >= f.Level)
             {
-                long r = rank + x.Levels[i].Span;
-                if (GetRank(next.Score, next.Key) != r) throw new InvalidOperationException($"bad span at level {i}");
+                if (f.Header.Level(i).Forward != null) throw new InvalidOperationException("link above the level");
+                continue;
+            }
+            long rank = 0, linked = 0;
+            var x = f.Header;
+            while (x.Level(i).Forward is { } next)
+            {
+                if (next.LevelCount <= i) throw new InvalidOperationException($"level {i} links a node of {next.LevelCount} levels");
+                if (!position.TryGetValue(next, out long r) || r <= rank) throw new InvalidOperationException($"level {i} out of order");
+                if (r != rank + x.Level(i).Span) throw new InvalidOperationException($"bad span at level {i}");
+                if (BitConverter.DoubleToInt64Bits(x.Level(i).Score) != BitConverter.DoubleToInt64Bits(next.Score))
+                    throw new InvalidOperationException($"stale score copy at level {i}");
                 rank = r;
                 x = next;
+                linked++;
             }
+            if (linked != perLevel[i]) throw new InvalidOperationException($"level {i} skips a node");
         }
+    }
+
+    /// <summary>How many nodes have 1, 2, ... levels (index 0 counts single-level nodes) — for tests.</summary>
+    internal long[] LevelHistogram()
+    {
+        var counts = new long[MaxLevel];
+        if (_full != null)
+            for (var x = _full.Header.L0.Forward; x != null; x = x.L0.Forward) counts[x.LevelCount - 1]++;
+        return counts;
     }
 
     // ---- Skiplist ----
 
-    [ThreadStatic] static ZSetNode[]? _update;
-    [ThreadStatic] static long[]? _rank;
-
-    static ZSetNode[] Update() => _update ??= new ZSetNode[MaxLevel];
+    /// <summary>A search path on the stack: the rightmost node before a place, per level.</summary>
+    [InlineArray(MaxLevel)]
+    struct NodePath { ZSetNode _first; }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static bool Less(double s1, ReadOnlySpan<byte> m1, double s2, ReadOnlySpan<byte> m2) =>
         s1 < s2 || (s1 == s2 && m1.SequenceCompareTo(m2) < 0);
 
     /// <summary>
-    /// True when <paramref name="n"/> orders before (score, member). The member bytes are only read on a
-    /// score tie: touching every visited node's key array would cost a cache miss per skiplist hop.
+    /// True when the node <paramref name="link"/> points to orders before (score, member), judged from the
+    /// link's copy of its score: the node itself (and its member bytes) is only read on a score tie, so a
+    /// walk touches the nodes it moves to, not the ones it merely compares against.
     /// </summary>
-    static bool NodeLess(ZSetNode n, double score, ReadOnlySpan<byte> member) =>
-        n.Score < score || (n.Score == score && n.Key.AsSpan().SequenceCompareTo(member) < 0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool LinkLess(ref ZLevel link, double score, ReadOnlySpan<byte> member) =>
+        link.Score < score || (link.Score == score && link.Forward!.Key.AsSpan().SequenceCompareTo(member) < 0);
 
     static int RandomLevel()
     {
@@ -776,109 +926,137 @@ public sealed class SortedSetValue : IAggregateValue
 
     ZSetNode SkiplistInsert(double score, byte[] member)
     {
-        var node = new ZSetNode(member, score, RandomLevel());
+        var node = ZSetNode.Create(member, score, RandomLevel());
         LinkNode(node);
         return node;
     }
 
     /// <summary>Redis's zslInsert, linking an existing node (with its own level count) at its place.</summary>
+    [SkipLocalsInit] // rank[] is written at every level before it is read
     void LinkNode(ZSetNode node)
     {
         var f = _full!;
-        var update = Update();
-        var rank = _rank ??= new long[MaxLevel];
+        var path = new NodePath();
+        Span<ZSetNode> update = path;
+        Span<long> rank = stackalloc long[MaxLevel];
         double score = node.Score;
         var member = node.Key;
         var x = f.Header;
+        long traversed = 0;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            rank[i] = i == f.Level - 1 ? 0 : rank[i + 1];
-            while (x.Levels[i].Forward is { } next && NodeLess(next, score, member))
+            while (true)
             {
-                rank[i] += x.Levels[i].Span;
+                ref ZLevel lv = ref x.Level(i);
+                var next = lv.Forward;
+                if (next == null || !LinkLess(ref lv, score, member)) break;
+                traversed += lv.Span;
                 x = next;
             }
+            rank[i] = traversed;
             update[i] = x;
         }
-        int level = node.Levels.Length;
+        int level = node.LevelCount;
         if (level > f.Level)
         {
             for (int i = f.Level; i < level; i++)
             {
                 rank[i] = 0;
                 update[i] = f.Header;
-                f.Header.Levels[i].Span = f.Length;
+                f.Header.Level(i).Span = f.Length;
             }
             f.Level = level;
         }
         for (int i = 0; i < level; i++)
         {
-            node.Levels[i].Forward = update[i].Levels[i].Forward;
-            update[i].Levels[i].Forward = node;
-            node.Levels[i].Span = update[i].Levels[i].Span - (rank[0] - rank[i]);
-            update[i].Levels[i].Span = rank[0] - rank[i] + 1;
+            ref ZLevel prev = ref update[i].Level(i);
+            ref ZLevel own = ref node.Level(i);
+            own.Forward = prev.Forward;
+            own.Score = prev.Score;
+            prev.Forward = node;
+            prev.Score = score;
+            own.Span = prev.Span - (rank[0] - rank[i]);
+            prev.Span = rank[0] - rank[i] + 1;
         }
-        for (int i = level; i < f.Level; i++) update[i].Levels[i].Span++;
+        for (int i = level; i < f.Level; i++) update[i].Level(i).Span++;
         node.Backward = update[0] == f.Header ? null : update[0];
-        if (node.Levels[0].Forward != null) node.Levels[0].Forward!.Backward = node;
+        if (node.L0.Forward is { } after) after.Backward = node;
         else f.Tail = node;
         f.Length++;
-        Array.Clear(update);
     }
 
     /// <summary>Redis's zslDeleteNode: unlinks a node given the rightmost node before it at each level.</summary>
-    void DeleteNode(ZSetNode x, ZSetNode[] update)
+    void DeleteNode(ZSetNode x, ReadOnlySpan<ZSetNode> update)
     {
         var f = _full!;
         for (int i = 0; i < f.Level; i++)
         {
-            if (update[i].Levels[i].Forward == x)
+            ref ZLevel prev = ref update[i].Level(i);
+            if (prev.Forward == x)
             {
-                update[i].Levels[i].Span += x.Levels[i].Span - 1;
-                update[i].Levels[i].Forward = x.Levels[i].Forward;
+                ref ZLevel own = ref x.Level(i); // x has level i since a link at level i points to it
+                prev.Span += own.Span - 1;
+                prev.Forward = own.Forward;
+                prev.Score = own.Score;
             }
-            else update[i].Levels[i].Span -= 1;
+            else prev.Span -= 1;
         }
-        if (x.Levels[0].Forward != null) x.Levels[0].Forward!.Backward = x.Backward;
+        if (x.L0.Forward is { } after) after.Backward = x.Backward;
         else f.Tail = x.Backward;
-        while (f.Level > 1 && f.Header.Levels[f.Level - 1].Forward == null) f.Level--;
+        while (f.Level > 1 && f.Header.Level(f.Level - 1).Forward == null) f.Level--;
         f.Length--;
     }
 
-    /// <summary>Finds, for each level, the rightmost node before <paramref name="node"/>.</summary>
-    ZSetNode[] FindUpdate(ZSetNode node)
+    /// <summary>Fills <paramref name="update"/> with, for each level, the rightmost node before <paramref name="node"/>.</summary>
+    void FindUpdate(ZSetNode node, Span<ZSetNode> update)
     {
         var f = _full!;
-        var update = Update();
+        double score = node.Score;
+        var member = node.Key;
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } next && next != node && NodeLess(next, node.Score, node.Key)) x = next;
+            while (true)
+            {
+                ref ZLevel lv = ref x.Level(i);
+                var next = lv.Forward;
+                if (next == null || next == node || !LinkLess(ref lv, score, member)) break;
+                x = next;
+            }
             update[i] = x;
         }
-        return update;
     }
 
+    /// <summary>Unlinks a node from the skiplist (the member table is the caller's).</summary>
     void SkiplistDelete(ZSetNode node)
     {
-        var update = FindUpdate(node);
+        var path = new NodePath();
+        Span<ZSetNode> update = path;
+        FindUpdate(node, update);
         DeleteNode(node, update);
-        Array.Clear(update);
     }
 
     /// <summary>Redis's zslUpdateScore: in place when the order does not change, else unlink and relink.</summary>
     void SkiplistUpdateScore(ZSetNode node, double newScore)
     {
-        if ((node.Backward == null || node.Backward.Score < newScore) &&
-            (node.Levels[0].Forward == null || node.Levels[0].Forward!.Score > newScore))
+        // The next node's score is copied in the link; the previous node is read only when that passes.
+        if ((node.L0.Forward == null || node.L0.Score > newScore) &&
+            (node.Backward == null || node.Backward.Score < newScore))
         {
+            // The order holds: only the score changes, and its copies in the links that point to the node.
+            if (node.LevelCount == 1) (node.Backward ?? _full!.Header).L0.Score = newScore;
+            else
+            {
+                var path = new NodePath();
+                Span<ZSetNode> update = path;
+                FindUpdate(node, update);
+                for (int i = 0, n = node.LevelCount; i < n; i++) update[i].Level(i).Score = newScore;
+            }
             node.Score = newScore;
             return;
         }
-        var update = FindUpdate(node);
-        DeleteNode(node, update);
-        Array.Clear(update);
-        for (int i = 0; i < node.Levels.Length; i++) node.Levels[i] = default;
+        SkiplistDelete(node);
+        for (int i = 0, n = node.LevelCount; i < n; i++) node.Level(i) = default;
         node.Backward = null;
         node.Score = newScore;
         LinkNode(node);
@@ -892,10 +1070,12 @@ public sealed class SortedSetValue : IAggregateValue
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } next &&
-                   (next.Score < score || (next.Score == score && next.Key.AsSpan().SequenceCompareTo(member) <= 0)))
+            while (true)
             {
-                rank += x.Levels[i].Span;
+                ref ZLevel lv = ref x.Level(i);
+                var next = lv.Forward;
+                if (next == null || !(lv.Score < score || (lv.Score == score && next.Key.AsSpan().SequenceCompareTo(member) <= 0))) break;
+                rank += lv.Span;
                 x = next;
             }
             if (x != f.Header && x.Score == score && member.SequenceEqual(x.Key)) return rank;
@@ -911,10 +1091,10 @@ public sealed class SortedSetValue : IAggregateValue
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward != null && traversed + x.Levels[i].Span <= rank)
+            while (x.Level(i).Forward != null && traversed + x.Level(i).Span <= rank)
             {
-                traversed += x.Levels[i].Span;
-                x = x.Levels[i].Forward!;
+                traversed += x.Level(i).Span;
+                x = x.Level(i).Forward!;
             }
             if (traversed == rank) return x;
         }
@@ -926,7 +1106,7 @@ public sealed class SortedSetValue : IAggregateValue
         var f = _full!;
         if (range.IsEmpty) return false;
         if (f.Tail == null || !range.GteMin(f.Tail.Score)) return false;
-        var first = f.Header.Levels[0].Forward;
+        var first = f.Header.L0.Forward;
         return first != null && range.LteMax(first.Score);
     }
 
@@ -935,7 +1115,7 @@ public sealed class SortedSetValue : IAggregateValue
         var f = _full!;
         if (range.IsEmpty) return false;
         if (f.Tail == null || !range.GteMin(f.Tail.Key)) return false;
-        var first = f.Header.Levels[0].Forward;
+        var first = f.Header.L0.Forward;
         return first != null && range.LteMax(first.Key);
     }
 
