@@ -20,7 +20,9 @@ public static class DataLoader
     /// Loads an RDB file if it exists (a missing file is an empty data set, not an error).
     /// <paramref name="serveClients"/>: answer waiting clients between chunks (startup; not inside a command).
     /// </summary>
-    public static Outcome LoadRdb(Server server, string path, bool serveClients, bool allowDuplicates = false)
+    /// <paramref name="atStartup"/>: adding keys skips the keyspace's write hook: no snapshot or blocked client can
+    /// exist yet, and a WATCH sent while loading is not invalidated by loaded keys (Redis's dbAddRDBLoad signals nothing).
+    public static Outcome LoadRdb(Server server, string path, bool serveClients, bool allowDuplicates = false, bool atStartup = false)
     {
         var log = server.Log;
         long total;
@@ -50,7 +52,7 @@ public static class DataLoader
                     {
                         loading.LoadedBytes = bytes;
                         if (serveClients) server.Executor.ServeWhileBlocked();
-                    }) { AllowDuplicates = allowDuplicates };
+                    }) { AllowDuplicates = allowDuplicates, AnnounceWrites = !atStartup };
                 var result = RdbLoader.Load(file, server.Keyspace, server.Config, options);
                 LogAux(server, result);
                 log.Notice($"Done loading RDB, keys loaded: {result.Keys}, keys expired: {result.ExpiredSkipped}.");
@@ -76,7 +78,7 @@ public static class DataLoader
     }
 
     /// <summary>The data set at startup: the RDB file named by `dbfilename` in `dir` (the working directory).</summary>
-    public static bool LoadAtStartup(Server server) => LoadRdb(server, RdbPath(server), serveClients: true).Ok;
+    public static bool LoadAtStartup(Server server) => LoadRdb(server, RdbPath(server), serveClients: true, atStartup: true).Ok;
 
     /// <summary>`dbfilename` in `dir`.</summary>
     public static string RdbPath(Server server) =>

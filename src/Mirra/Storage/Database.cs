@@ -67,18 +67,18 @@ public sealed class Database
     }
 
     /// <summary>
-    /// Like <see cref="Add"/>, unless the key exists: then nothing changes and null is returned. One hash
-    /// computation and one lookup instead of a lookup then an add (RDB loading, where a duplicate is an error).
+    /// Adds a key read from an RDB file (Redis's dbAddRDBLoad), unless it exists: then nothing changes and null
+    /// is returned. <paramref name="hash"/> is the key's <see cref="HashTable{T}.HashOf"/>. Like Redis, loading
+    /// raises no keyspace event ("new"); <paramref name="announceWrite"/> fires the write hook (WATCH, snapshots,
+    /// blocked clients) for loads into a server that may have observers (DEBUG RELOAD), not at startup.
     /// </summary>
-    public KeyEntry? TryAdd(byte[] key, object value, long expireAtMs = -1)
+    public KeyEntry? AddLoaded(byte[] key, int hash, object value, long expireAtMs, bool announceWrite)
     {
-        int hash = HashTable<KeyEntry>.HashOf(key);
         if (_keys.Find(key, hash) != null) return null;
         var e = new KeyEntry(key, value) { LastAccess = _keyspace.LruClock };
-        _keyspace.BeforeWrite(this, key);
+        if (announceWrite) _keyspace.BeforeWrite(this, key);
         _keys.Add(e, hash);
-        if (expireAtMs >= 0) SetExpire(e, expireAtMs);
-        _keyspace.KeyAdded?.Invoke(this, key);
+        if (expireAtMs >= 0) _volatile.Set(e, expireAtMs);
         return e;
     }
 
