@@ -135,13 +135,15 @@ public static class RdbLoader
                     break;
                 default:
                     var key = input.ReadStringBytes();
+                    int hash = HashTable<KeyEntry>.HashOf(key);
+                    db.Table.Prefetch(hash); // the bucket's cache line arrives while the value is parsed
                     var value = values.Read(type);
                     if (value == null) result.EmptyKeysSkipped++;
                     else if (options.SkipExpired && expireAt != -1 && expireAt < options.NowMs) result.ExpiredSkipped++;
                     else
                     {
                         if (options.AllowDuplicates) db.Delete(key); // DEBUG RELOAD MERGE: the file's value wins
-                        var entry = db.AddLoaded(key, HashTable<KeyEntry>.HashOf(key), value, expireAt, options.AnnounceWrites)
+                        var entry = db.AddLoaded(key, hash, value, expireAt, options.AnnounceWrites)
                             ?? throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
                         if (idle >= 0 && !lfu) entry.LastAccess = LastAccessFor(keyspace.LruClock, idle);
                         result.Keys++;
