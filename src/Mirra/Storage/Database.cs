@@ -67,19 +67,20 @@ public sealed class Database
     }
 
     /// <summary>
-    /// Adds a key read from an RDB file (Redis's dbAddRDBLoad), unless it exists: then nothing changes and null
-    /// is returned. <paramref name="hash"/> is the key's <see cref="HashTable{T}.HashOf"/>. Like Redis, loading
+    /// Adds an entry read from an RDB file (Redis's dbAddRDBLoad), unless its key exists: then nothing changes and
+    /// false is returned. <paramref name="hash"/> is the key's <see cref="HashTable{T}.HashOf"/>. Like Redis, loading
     /// raises no keyspace event ("new"); <paramref name="announceWrite"/> fires the write hook (WATCH, snapshots,
     /// blocked clients) for loads into a server that may have observers (DEBUG RELOAD), not at startup.
     /// </summary>
-    public KeyEntry? AddLoaded(byte[] key, int hash, object value, long expireAtMs, bool announceWrite)
+    public bool AddLoaded(KeyEntry e, int hash, long expireAtMs, bool announceWrite)
     {
-        if (_keys.Find(key, hash) != null) return null;
-        var e = new KeyEntry(key, value) { LastAccess = _keyspace.LruClock };
+        var key = e.Key;
+        if (_keys.Find(key, hash) != null) return false;
+        e.LastAccess = _keyspace.LruClock;
         if (announceWrite) _keyspace.BeforeWrite(this, key);
         _keys.Add(e, hash);
         if (expireAtMs >= 0) _volatile.Set(e, expireAtMs);
-        return e;
+        return true;
     }
 
     /// <summary>Sizes the key table for <paramref name="keys"/> keys at once (the RESIZEDB hint of an RDB file being loaded).</summary>

@@ -135,6 +135,9 @@ public static class RdbLoader
                     break;
                 default:
                     var key = input.ReadStringBytes();
+                    // Allocated right after its key, before the value: a lookup that walks the chain reads the entry
+                    // and compares its key, now in the same cache lines.
+                    var entry = new KeyEntry(key, null!);
                     int hash = HashTable<KeyEntry>.HashOf(key);
                     db.Table.Prefetch(hash); // the bucket's cache line arrives while the value is parsed
                     var value = values.Read(type);
@@ -143,8 +146,9 @@ public static class RdbLoader
                     else
                     {
                         if (options.AllowDuplicates) db.Delete(key); // DEBUG RELOAD MERGE: the file's value wins
-                        var entry = db.AddLoaded(key, hash, value, expireAt, options.AnnounceWrites)
-                            ?? throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
+                        entry.Value = value;
+                        if (!db.AddLoaded(entry, hash, expireAt, options.AnnounceWrites))
+                            throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
                         if (idle >= 0 && !lfu) entry.LastAccess = LastAccessFor(keyspace.LruClock, idle);
                         result.Keys++;
                     }
