@@ -67,19 +67,20 @@ public sealed class Database
     }
 
     /// <summary>
-    /// Like <see cref="Add"/>, unless the key exists: then nothing changes and null is returned. One hash
-    /// computation and one lookup instead of a lookup then an add (RDB loading, where a duplicate is an error).
+    /// Adds an entry read from an RDB file (Redis's dbAddRDBLoad), unless its key exists: then nothing changes and
+    /// false is returned. <paramref name="hash"/> is the key's <see cref="HashTable{T}.HashOf"/>. Like Redis, loading
+    /// raises no keyspace event ("new"); <paramref name="announceWrite"/> fires the write hook (WATCH, snapshots,
+    /// blocked clients) for loads into a server that may have observers (DEBUG RELOAD), not at startup.
     /// </summary>
-    public KeyEntry? TryAdd(byte[] key, object value, long expireAtMs = -1)
+    public bool AddLoaded(KeyEntry e, int hash, long expireAtMs, bool announceWrite)
     {
-        int hash = HashTable<KeyEntry>.HashOf(key);
-        if (_keys.Find(key, hash) != null) return null;
-        var e = new KeyEntry(key, value) { LastAccess = _keyspace.LruClock };
-        _keyspace.BeforeWrite(this, key);
+        var key = e.Key;
+        if (_keys.Find(key, hash) != null) return false;
+        e.LastAccess = _keyspace.LruClock;
+        if (announceWrite) _keyspace.BeforeWrite(this, key);
         _keys.Add(e, hash);
-        if (expireAtMs >= 0) SetExpire(e, expireAtMs);
-        _keyspace.KeyAdded?.Invoke(this, key);
-        return e;
+        if (expireAtMs >= 0) _volatile.Set(e, expireAtMs);
+        return true;
     }
 
     /// <summary>Sizes the key table for <paramref name="keys"/> keys at once (the RESIZEDB hint of an RDB file being loaded).</summary>

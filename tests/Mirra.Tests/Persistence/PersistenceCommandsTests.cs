@@ -50,6 +50,23 @@ public sealed class PersistenceCommandsTests : IDisposable
     }
 
     [Fact]
+    public void DebugReloadRaisesNoKeyspaceEventForTheLoadedKeys()
+    {
+        // redis-server 7.0.15 (notify-keyspace-events KEAn): DEBUG RELOAD and DEBUG RELOAD MERGE publish nothing;
+        // only the next command's own events follow ("new c", "set c").
+        var s = NewServer("notify-keyspace-events", "KEAn");
+        s.Run("SET", "a", "1");
+        s.Run("HSET", "h", "f", "v");
+        var events = s.CaptureKeyEvents();
+        Assert.Equal("+OK\r\n", s.Run("DEBUG", "RELOAD"));
+        Assert.Equal("+OK\r\n", s.Run("DEBUG", "RELOAD", "MERGE"));
+        Assert.Empty(events);
+        s.Run("SET", "c", "1");
+        Assert.Equal(new[] { "new c", "set c" }, events);
+        Assert.Equal("$1\r\nv\r\n", s.Run("HGET", "h", "f"));
+    }
+
+    [Fact]
     public void BackgroundSaveRepliesAsRedis()
     {
         var s = NewServer();

@@ -14,6 +14,12 @@ public sealed record RdbLoadOptions(long NowMs, bool SkipExpired, bool VerifyChe
 {
     /// <summary>DEBUG RELOAD MERGE: a key already present is replaced instead of being an error.</summary>
     public bool AllowDuplicates { get; init; }
+    /// <summary>
+    /// Fire the keyspace's write hook (WATCH, snapshots, blocked clients) for each key added: for a load into a
+    /// running server (DEBUG RELOAD). A startup load has no observers and leaves it off. Keyspace events are never
+    /// raised while loading (Redis raises none either).
+    /// </summary>
+    public bool AnnounceWrites { get; init; } = true;
 }
 
 /// <summary>What a load found besides the keys.</summary>
@@ -47,7 +53,7 @@ public sealed class RdbLoadResult
 
 /// <summary>
 /// Loads an RDB file (versions 1 to 11: Redis 7.2 and older) into a keyspace's databases, through
-/// <see cref="Database.Add"/>. Everything wrong with the data raises <see cref="RdbFormatException"/> with
+/// <see cref="Database.AddLoaded"/>. Everything wrong with the data raises <see cref="RdbFormatException"/> with
 /// Redis's message where Redis has one (bad version, too many databases, duplicated key, wrong checksum),
 /// and nothing else: a caller that gets an exception should consider the keyspace partly loaded.
 /// <para>
@@ -129,14 +135,20 @@ public static class RdbLoader
                     break;
                 default:
                     var key = input.ReadStringBytes();
+                    // Allocated right after its key, before the value: a lookup that walks the chain reads the entry
+                    // and compares its key, now in the same cache lines.
+                    var entry = new KeyEntry(key, null!);
+                    int hash = HashTable<KeyEntry>.HashOf(key);
+                    db.Table.Prefetch(hash); // the bucket's cache line arrives while the value is parsed
                     var value = values.Read(type);
                     if (value == null) result.EmptyKeysSkipped++;
                     else if (options.SkipExpired && expireAt != -1 && expireAt < options.NowMs) result.ExpiredSkipped++;
                     else
                     {
                         if (options.AllowDuplicates) db.Delete(key); // DEBUG RELOAD MERGE: the file's value wins
-                        var entry = db.TryAdd(key, value, expireAt)
-                            ?? throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
+                        entry.Value = value;
+                        if (!db.AddLoaded(entry, hash, expireAt, options.AnnounceWrites))
+                            throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db.Index}", at);
                         if (idle >= 0 && !lfu) entry.LastAccess = LastAccessFor(keyspace.LruClock, idle);
                         result.Keys++;
                     }
