@@ -161,9 +161,9 @@ public static class InfoBuilder
         w.Field("maxclients", s.Config.MaxClients);
         w.Field("client_recent_max_input_buffer", maxInput);
         w.Field("client_recent_max_output_buffer", maxOutput);
-        w.Field("blocked_clients", s.Blocking.BlockedCount + s.Clients.PostponedCount); // Redis 7.0 counts clients postponed by CLIENT PAUSE too
+        w.Field("blocked_clients", s.Blocking.BlockedCount + s.Clients.PostponedCount + s.Master.WaitingClients); // Redis 7.0 counts clients postponed by CLIENT PAUSE, and WAIT, too
         w.Field("tracking_clients", 0);
-        w.Field("clients_in_timeout_table", s.Blocking.WithTimeoutCount);
+        w.Field("clients_in_timeout_table", s.Blocking.WithTimeoutCount + s.Master.WaitingWithTimeout);
     }
 
     static void Memory(Writer w, Server s)
@@ -205,7 +205,7 @@ public static class InfoBuilder
         w.Field("mem_fragmentation_bytes", m.FragmentationBytes);
         w.Field("mem_not_counted_for_evict", 0);
         w.Field("mem_replication_backlog", m.ReplicationBacklog);
-        w.Field("mem_total_replication_buffers", m.ReplicationBacklog);
+        w.Field("mem_total_replication_buffers", m.ReplicationBuffers);
         w.Field("mem_clients_slaves", m.ClientsReplicas);
         w.Field("mem_clients_normal", m.ClientsNormal);
         w.Field("mem_cluster_links", 0);

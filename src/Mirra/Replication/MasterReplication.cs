@@ -79,7 +79,38 @@ public sealed class MasterReplication : IStreamConsumer
     {
         // A replica does not generate a stream: it forwards its master's (Redis's replicationFeedSlaves returns early).
         if (_server.IsReplica || Backlog == null) return;
-        State.Feed(resp);
+        FeedInRedisPieces(resp);
+    }
+
+    /// <summary>
+    /// Feeds a command as Redis's replicationFeedSlaves does: the header, then per argument its "$len\r\n", its bytes
+    /// and "\r\n" as separate appends. Only arguments of 16 KB or more make a difference (the size of the block
+    /// created for the rest of such an argument depends on it), so smaller commands go in one piece.
+    /// </summary>
+    void FeedInRedisPieces(ReadOnlySpan<byte> resp)
+    {
+        if (resp.Length <= ReplicationBuffer.MinBlockBytes || resp[0] != (byte)'*')
+        {
+            State.Feed(resp);
+            return;
+        }
+        int pos = resp.IndexOf((byte)'\n') + 1;
+        State.Feed(resp[..pos]);
+        while (pos < resp.Length)
+        {
+            int lineEnd = resp[pos..].IndexOf((byte)'\n');
+            if (lineEnd < 0 || resp[pos] != (byte)'$') { State.Feed(resp[pos..]); return; }
+            var header = resp.Slice(pos, lineEnd + 1);
+            long.TryParse(header[1..^2], NumberStyles.None, CultureInfo.InvariantCulture, out long length);
+            State.Feed(header);
+            pos += header.Length;
+            int payload = (int)Math.Min(length, resp.Length - pos);
+            State.Feed(resp.Slice(pos, payload));
+            pos += payload;
+            int crlf = Math.Min(2, resp.Length - pos);
+            State.Feed(resp.Slice(pos, crlf));
+            pos += crlf;
+        }
     }
 
     /// <summary>ReplicationState's sink: bytes of this server's stream (master: propagated; replica: applied from its master).</summary>
@@ -119,7 +150,7 @@ public sealed class MasterReplication : IStreamConsumer
     }
 
     /// <summary>Executor, before replies go out: every replica gets what it can take now.</summary>
-    void SendToReplicas()
+    public void SendToReplicas()
     {
         for (int i = 0; i < Replicas.Count; i++) Replicas[i].Output?.Kick();
     }
@@ -180,7 +211,7 @@ public sealed class MasterReplication : IStreamConsumer
             else if (ctx.ArgIs(j, "ip-address"u8))
             {
                 var addr = ctx.Arg(j + 1);
-                if (addr.Length >= 46) // NET_HOST_STR_LEN
+                if (addr.Length >= 256) // NET_HOST_STR_LEN
                 {
                     ctx.Error($"ERR REPLCONF ip-address provided by replica instance is too long: {addr.Length} bytes");
                     return;
@@ -210,10 +241,27 @@ public sealed class MasterReplication : IStreamConsumer
             {
                 if (!Util.Numbers.TryParseStrictLong(ctx.Arg(j + 1), out long v) || v < 0 || v > 1)
                 {
-                    ctx.Error(Util.Numbers.TryParseStrictLong(ctx.Arg(j + 1), out _) ? "ERR value is out of range, must be between 0 and 1" : Errors.NotInteger);
+                    ctx.Error(Util.Numbers.TryParseStrictLong(ctx.Arg(j + 1), out _) ? "ERR value is out of range, value must between 0 and 1" : Errors.NotInteger);
                     return;
                 }
                 LinkOf(c).RdbOnly = v == 1;
+            }
+            else if (ctx.ArgIs(j, "rdb-filter-only"u8))
+            {
+                // Include filters; "functions" is the only one Redis knows. Mirra has no functions: a filtered RDB has no data.
+                var filters = Config.ConfigText.SplitArgs(Encoding.Latin1.GetString(ctx.Arg(j + 1)));
+                if (filters == null)
+                {
+                    ctx.Error("ERR Missing rdb-filter-only values");
+                    return;
+                }
+                foreach (var f in filters)
+                    if (!f.Equals("functions", StringComparison.OrdinalIgnoreCase))
+                    {
+                        ctx.Error($"ERR Unsupported rdb-filter-only option: {f}");
+                        return;
+                    }
+                LinkOf(c).ExcludeData = true;
             }
             else
             {
@@ -250,6 +298,11 @@ public sealed class MasterReplication : IStreamConsumer
             return;
         }
         var link = LinkOf(c);
+        if (link.ExcludeData && (link.Capabilities & ReplicaCapabilities.Eof) == 0)
+        {
+            ctx.Error("ERR Filtered replica requires EOF capability");
+            return;
+        }
         Log.Notice($"Replica {link.Name} asks for synchronization");
 
         if (psync)
@@ -289,7 +342,11 @@ public sealed class MasterReplication : IStreamConsumer
             Log.Notice($"Replication backlog created, my new replication IDs are '{State.ReplId}' and '{State.ReplId2}'");
         }
 
-        if (UsesSocket(link.Capabilities))
+        if (link.ExcludeData)
+        {
+            SendFilteredRdb(link);
+        }
+        else if (UsesSocket(link.Capabilities))
         {
             if (Diskless != null)
                 Log.Notice("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
@@ -320,6 +377,28 @@ public sealed class MasterReplication : IStreamConsumer
             StartSnapshotForReplication(link.Capabilities);
         }
         WarnIfNoPersistence();
+    }
+
+    /// <summary>
+    /// REPLCONF rdb-filter-only (redis-cli --functions-rdb): an RDB with functions only, which for Mirra (no
+    /// functions) is an RDB without data, sent at once with the diskless framing; then as after a diskless sync.
+    /// </summary>
+    void SendFilteredRdb(ReplicaLink link)
+    {
+        Log.Notice("Starting BGSAVE for SYNC with target: replicas sockets");
+        SetupFullResync(link, State.Offset);
+        var buffer = new MemoryStream();
+        string mark = Util.RandomIds.NewHexId();
+        var config = _server.Config;
+        var encoder = new EofFramedEncoder(new RdbWriter(buffer, config.RdbCompression, config.RdbChecksum), buffer, mark);
+        encoder.Begin(SnapshotJob.Info(_server, aofBase: false));
+        encoder.End();
+        link.Output!.Enqueue(buffer.ToArray());
+        link.Output.Kick();
+        Log.Notice($"Streamed RDB transfer with replica {link.Name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
+        PutOnline(link);
+        if (link.RdbOnly) StartCommandStream(link);
+        else link.StartStreamOnAck = true;
     }
 
     /// <summary>Whether a full sync for replicas with these capabilities goes straight to their sockets.</summary>
@@ -583,16 +662,19 @@ public sealed class MasterReplication : IStreamConsumer
     {
         var c = link.Client;
         var written = c.Reply.Written;
+        string? error = null;
         if (written.Length > 0 && written[0] == (byte)'-')
         {
             int end = written.IndexOf("\r\n"u8);
-            string error = Encoding.UTF8.GetString(written[1..(end < 0 ? written.Length : end)]);
-            Log.Warning($"== CRITICAL == This master is sending an error to its replica: '{error}' after processing the command '{c.LastCommand}'");
+            error = Encoding.UTF8.GetString(written[1..(end < 0 ? written.Length : end)]);
+            if (error.StartsWith("ERR ", StringComparison.Ordinal)) error = error[4..]; // Redis logs the message it was given
         }
         c.Reply.Clear();
         if (c.Is(ClientFlags.CloseAsap)) return;
         Log.Warning($"Replica generated a reply to command '{c.LastCommand}', disconnecting it: {_server.Clients.Describe(c)}");
         _server.OutputBufferLimits.ScheduleClose(c);
+        if (error != null)
+            Log.Warning($"== CRITICAL == This master is sending an error to its replica: '{error}' after processing the command '{c.LastCommand}'");
     }
 
     void OnDisconnected(Client c)
@@ -778,6 +860,8 @@ public sealed class MasterReplication : IStreamConsumer
 
     /// <summary>Clients blocked in WAIT.</summary>
     public int WaitingClients => _waiters.Count;
+    /// <summary>Clients blocked in WAIT with a timeout.</summary>
+    public int WaitingWithTimeout => _waiters.Count(w => w.DeadlineMs > 0);
 
     /// <summary>Redis's replicationCountAcksByOffset.</summary>
     public int CountAcks(long offset)

@@ -45,6 +45,8 @@ public sealed class ReplicaLink
     public string? AnnouncedIp;
     /// <summary>REPLCONF rdb-only 1: wants the snapshot, not the stream.</summary>
     public bool RdbOnly;
+    /// <summary>REPLCONF rdb-filter-only: wants the functions only (Mirra has none: an RDB without data).</summary>
+    public bool ExcludeData;
     /// <summary>Came with SYNC (no +FULLRESYNC line, no ACKs expected).</summary>
     public bool PrePsync;
     /// <summary>Highest offset acknowledged with REPLCONF ACK (repl_ack_off).</summary>
