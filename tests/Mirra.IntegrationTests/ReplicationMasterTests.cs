@@ -271,4 +271,32 @@ public class ReplicationMasterTests
         WaitUntil(() => Info(master, "connected_slaves") == "0", TimeSpan.FromSeconds(10), () => "the replica is still attached");
         Assert.Contains("Connection with replica 127.0.0.1:7777 lost.", master.LogText());
     }
+
+    [Fact]
+    public void AfterAMasterRestartItsReplicaContinuesThroughTheSecondId()
+    {
+        // The master saves on shutdown: its RDB records its replication id and offset (repl-id, repl-offset).
+        using var master = ServerProcess.StartMirra("--save", "3600 1", "--repl-diskless-sync-delay", "0");
+        using (var c = master.Connect()) Populate(c);
+        using var replica = StartReplica(master);
+        WaitLinkUp(replica, master);
+        using (var c = master.Connect()) StreamWrites(c);
+        WaitOffsetsEqual(master, replica);
+        string id = Info(master, "master_replid")!;
+        long offset = long.Parse(Info(master, "master_repl_offset")!, CultureInfo.InvariantCulture);
+
+        master.Restart();
+        // The old history is the second id, valid up to the saved offset + 1; the offset continues from there.
+        Assert.Equal(id, Info(master, "master_replid2"));
+        Assert.Equal((offset + 1).ToString(CultureInfo.InvariantCulture), Info(master, "second_repl_offset"));
+        Assert.NotEqual(id, Info(master, "master_replid"));
+        WaitLinkUp(replica, master);
+        using (var c = master.Connect()) AssertOk(c.Call("SET", "after-restart", "yes"));
+        WaitOffsetsEqual(master, replica);
+        Assert.Equal(Dump(master), Dump(replica));
+        Assert.Contains($"Partial resynchronization request from 127.0.0.1:{replica.Port} accepted. Sending 0 bytes of backlog starting from offset {offset + 1}.", master.LogText());
+        Assert.Equal("1", Info(master, "sync_partial_ok"));
+        Assert.Equal("0", Info(master, "sync_full"));
+        Assert.Contains("Master replication ID changed to " + Info(master, "master_replid"), replica.LogText());
+    }
 }

@@ -42,6 +42,7 @@ public sealed class MasterReplication : IStreamConsumer
     long _lastCronMs = long.MinValue;
     bool _getAck;
     bool _warnedNoPersistence;
+    readonly Action<ReplicationCursor> _setStartCursors;
 
     /// <summary>Gives the channel a new replica's bytes go to (its socket; tests give a recorder).</summary>
     public Func<Client, IReplicaChannel?> ChannelFor = DefaultChannel;
@@ -50,6 +51,7 @@ public sealed class MasterReplication : IStreamConsumer
     {
         _server = server;
         _noReplicasSince = server.Clock.NowMs() / 1000;
+        _setStartCursors = SetStartCursors;
         server.Replication.Sink = OnStream;
         server.CronJobs.Add(Cron);
         server.Executor.BeforeSleep += BeforeSleep;
@@ -118,7 +120,7 @@ public sealed class MasterReplication : IStreamConsumer
     {
         var backlog = Backlog;
         if (backlog == null) return;
-        var (_, newBlock) = backlog.Append(bytes, State.Offset, SetStartCursors);
+        var (_, newBlock) = backlog.Append(bytes, State.Offset, _setStartCursors);
         if (!newBlock) return;
         foreach (var link in Replicas)
             if (CanFeed(link)) _server.OutputBufferLimits.Check(link.Client);
