@@ -994,6 +994,41 @@ public sealed class MasterReplication : IStreamConsumer
         if (w.Timer != null) w.Timer.Cancelled = true;
     }
 
+    // ------------------------------------------------------------------ shutdown
+
+    /// <summary>Redis's isReadyToShutdown: every replica acknowledged the whole stream (or there is none).</summary>
+    public bool ReplicasInSync()
+    {
+        foreach (var link in Replicas)
+            if (link.AckOffset != State.Offset) return false;
+        return true;
+    }
+
+    /// <summary>Asks every replica for an ACK now (a shutdown waiting for them).</summary>
+    public void RequestAcks()
+    {
+        if (Replicas.Count > 0) FeedNoSelect("REPLCONF", "GETACK", "*");
+        SendToReplicas();
+    }
+
+    /// <summary>Redis's finishShutdown report: each lagging replica, then how many are in sync.</summary>
+    public void LogReplicasAtShutdown()
+    {
+        int lagging = 0;
+        long now = NowSeconds;
+        foreach (var link in Replicas)
+        {
+            if (link.AckOffset == State.Offset) continue;
+            lagging++;
+            long lag = link.State == ReplicaState.Online ? now - link.AckTimeSeconds : 0;
+            Log.Warning($"Lagging replica {link.Name} reported offset {State.Offset - link.AckOffset} behind master, lag={lag}, state={link.StateName}.");
+        }
+        if (Replicas.Count > 0) Log.Notice($"{Replicas.Count - lagging} of {Replicas.Count} replicas are in sync when shutting down.");
+    }
+
+    /// <summary>Redis's flushSlavesOutputBuffers: what the sockets take now, before the process exits.</summary>
+    public void FlushReplicasAtShutdown() => SendToReplicas();
+
     // ------------------------------------------------------------------ persistence hooks
 
     /// <summary>

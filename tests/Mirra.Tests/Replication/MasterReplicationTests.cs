@@ -620,4 +620,73 @@ public class MasterReplicationTests
         p.OnlineReplica(6380);
         Assert.DoesNotContain(p.LogMessages(), m => m.Contains("no persistence"));
     }
+
+    // ------------------------------------------------------------------ shutdown
+
+    static void RunCronJobs(ReplicaHarness h)
+    {
+        foreach (var job in h.Server.CronJobs.ToArray()) job();
+    }
+
+    [Fact]
+    public void ShutdownWaitsForTheReplicasToCatchUp()
+    {
+        var h = new ReplicaHarness(new TestServer("save", ""));
+        var r = h.OnlineReplica(6380);
+        h.Run(r, "REPLCONF", "ACK", h.Server.Replication.Offset.ToString());
+        h.Run("SET", "a", "1");
+        var c = h.Ts.NewClient();
+        Assert.Equal("", h.Run(c, "SHUTDOWN"));
+        Assert.True(h.Server.Shutdown.WaitingForReplicas);
+        Assert.False(h.Server.Shutdown.Completed);
+        Assert.True(h.Server.Clients.ClientsPaused); // writes wait
+        Assert.Equal(new[] { "User requested shutdown...", "Waiting for replicas before shutting down." }, h.LogMessages().TakeLast(2));
+        Assert.EndsWith(Resp("REPLCONF", "GETACK", "*"), h.Channel(r).Take());
+        Assert.Equal("", h.Run(h.Ts.NewClient(), "SHUTDOWN")); // a second one waits with the first
+        RunCronJobs(h);
+        Assert.False(h.Server.Shutdown.Completed);
+
+        h.Run(r, "REPLCONF", "ACK", h.Server.Replication.Offset.ToString());
+        h.Master.Find(h.Master.Replicas[0].Client)!.AckOffset = h.Server.Replication.Offset; // the one still syncing too
+        RunCronJobs(h);
+        Assert.True(h.Server.Shutdown.Completed);
+        Assert.Contains("2 of 2 replicas are in sync when shutting down.", h.LogMessages());
+    }
+
+    [Fact]
+    public void ShutdownGivesUpWaitingAfterTheTimeoutAndNamesTheLaggingReplicas()
+    {
+        var h = new ReplicaHarness(new TestServer("save", "", "shutdown-timeout", "3"));
+        var r = h.OnlineReplica(6380);
+        h.Run("SET", "a", "1");
+        long offset = h.Server.Replication.Offset;
+        Assert.Equal("", h.Run("SHUTDOWN"));
+        h.Ts.AdvanceTime(2000);
+        RunCronJobs(h);
+        Assert.False(h.Server.Shutdown.Completed);
+        h.Ts.AdvanceTime(1000);
+        RunCronJobs(h);
+        Assert.True(h.Server.Shutdown.Completed);
+        var log = h.LogMessages();
+        Assert.Contains($"Lagging replica 127.0.0.1:7380 reported offset {h.Server.Replication.Offset} behind master, lag=0, state=wait_bgsave.", log);
+        Assert.Contains($"Lagging replica 127.0.0.1:6380 reported offset {h.Server.Replication.Offset} behind master, lag=3, state=online.", log);
+        Assert.Contains("0 of 2 replicas are in sync when shutting down.", log);
+    }
+
+    [Fact]
+    public void ShutdownAbortAndNow()
+    {
+        var h = new ReplicaHarness(new TestServer("save", ""));
+        h.OnlineReplica(6380);
+        h.Run("SET", "a", "1");
+        var c = h.Ts.NewClient();
+        Assert.Equal("", h.Run(c, "SHUTDOWN"));
+        Assert.Equal("+OK\r\n", h.Run("SHUTDOWN", "ABORT"));
+        Assert.Equal("-ERR Errors trying to SHUTDOWN. Check logs.\r\n", Pending(c));
+        Assert.Contains("Shutdown manually aborted.", h.LogMessages());
+        Assert.False(h.Server.Clients.ClientsPaused);
+        Assert.Equal("-ERR No shutdown in progress.\r\n", h.Run("SHUTDOWN", "ABORT"));
+        Assert.Equal("", h.Run("SHUTDOWN", "NOW")); // no waiting
+        Assert.True(h.Server.Shutdown.Completed);
+    }
 }
