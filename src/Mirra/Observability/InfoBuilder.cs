@@ -267,8 +267,8 @@ public static class InfoBuilder
         w.Field("total_net_repl_output_bytes", Interlocked.Read(ref st.NetReplOutputBytes));
         w.Field2("instantaneous_input_kbps", (long)st.InputKbps.Value / 1024.0);
         w.Field2("instantaneous_output_kbps", (long)st.OutputKbps.Value / 1024.0);
-        w.Field2("instantaneous_input_repl_kbps", 0);
-        w.Field2("instantaneous_output_repl_kbps", 0);
+        w.Field2("instantaneous_input_repl_kbps", (long)st.InputReplKbps.Value / 1024.0);
+        w.Field2("instantaneous_output_repl_kbps", (long)st.OutputReplKbps.Value / 1024.0);
         w.Field("rejected_connections", st.RejectedConnections);
         w.Field("sync_full", st.SyncFull);
         w.Field("sync_partial_ok", st.SyncPartialOk);

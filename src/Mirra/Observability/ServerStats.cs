@@ -39,6 +39,8 @@ public sealed class ServerStats
     public readonly InstantMetric OpsPerSec = new();
     public readonly InstantMetric InputKbps = new();
     public readonly InstantMetric OutputKbps = new();
+    public readonly InstantMetric InputReplKbps = new();
+    public readonly InstantMetric OutputReplKbps = new();
 
     public void Reset()
     {
@@ -55,6 +57,8 @@ public sealed class ServerStats
         OpsPerSec.Reset();
         InputKbps.Reset();
         OutputKbps.Reset();
+        InputReplKbps.Reset();
+        OutputReplKbps.Reset();
     }
 }
 

@@ -279,7 +279,11 @@ public sealed class ReplicaOutput
     {
         lock (_gate)
         {
-            while (_busy && !_closed) Monitor.Wait(_gate, 100);
+            while (_busy && !_closed)
+            {
+                if (LastPartialWriteSeconds == 0) LastPartialWriteSeconds = NowSeconds(); // stuck behind a stalled send
+                Monitor.Wait(_gate, 100);
+            }
             if (_closed) throw new IOException("connection closed");
             _busy = true;
         }
