@@ -12,6 +12,8 @@ namespace Mirra.Replication;
 public sealed class DisklessTransfer
 {
     public SnapshotJob? Job;
+    /// <summary>Its end was handled (by the snapshot's completion, or by an ACK that came first).</summary>
+    public bool Done;
     public readonly List<ReplicaLink> Targets;
     public readonly string Mark;
     public readonly FanoutStream Stream;

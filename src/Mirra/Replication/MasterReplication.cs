@@ -279,6 +279,10 @@ public sealed class MasterReplication : IStreamConsumer
     {
         if (offset > link.AckOffset) link.AckOffset = offset;
         link.AckTimeSeconds = NowSeconds;
+        // The ACK may arrive before the end of the transfer reached the executor (Redis's checkChildrenDone here).
+        if (link.State == ReplicaState.WaitBgsaveEnd && link.Sync is DisklessTransfer { Job: { } job } transfer &&
+            job.Snapshot.Finished && job.Pipe.Drained.IsCompleted)
+            DisklessDone(transfer, job);
         if (link.StartStreamOnAck && link.State == ReplicaState.Online) StartCommandStream(link);
     }
 
@@ -553,7 +557,7 @@ public sealed class MasterReplication : IStreamConsumer
                 Log.Warning($"Diskless rdb transfer, write error sending DB to replica: {reason}");
                 _server.Clients.Kill(link.Client);
             }),
-            () => _server.Executor.Post(() => Log.Warning("Diskless rdb transfer, last replica dropped, killing fork child.")));
+            () => { }); // the replicas that failed are closed: the last one closing stops the snapshot (OnDisconnected)
         long offset = State.Offset;
         foreach (var link in targets)
         {
@@ -572,14 +576,17 @@ public sealed class MasterReplication : IStreamConsumer
     /// <summary>The diskless snapshot ended (every byte reached the sockets, or it failed).</summary>
     void DisklessDone(DisklessTransfer transfer, SnapshotJob job)
     {
+        if (transfer.Done) return;
+        transfer.Done = true;
         if (ReferenceEquals(Diskless, transfer)) Diskless = null;
-        bool ok = job.Error == null;
+        bool ok = job.Error == null && job.Pipe.Error == null && !job.Cancelled;
         if (ok)
         {
             Log.Warning($"Diskless rdb transfer, done reading from pipe, {transfer.Stream.Alive} replicas still up.");
             Log.Notice("Background RDB transfer terminated with success");
         }
-        else if (!job.Cancelled) Log.Warning("Background transfer error");
+        else if (job.Cancelled) Log.Warning("Background transfer terminated by signal 10"); // what Redis logs after killing its child
+        else Log.Warning("Background transfer error");
         foreach (var link in transfer.Targets)
         {
             if (!link.Attached || link.State != ReplicaState.WaitBgsaveEnd || !ReferenceEquals(link.Sync, transfer)) continue;

@@ -130,7 +130,26 @@ public class MasterReplicationTests
         Assert.Equal(id, result.ReplId);
         Assert.Equal(64, result.ReplOffset);
         Assert.Equal("$1\r\nv\r\n", loaded.Run("GET", "k"));
-        h.Server.Master.Diskless!.Job!.Cancel();
+        h.Channel(a).Take();
+        h.Channel(b).Take();
+
+        // Writes during the transfer wait in the replicas' output; the first ACK (after loading) starts each stream.
+        h.Run("SET", "during", "sync");
+        h.Flush();
+        Assert.Equal("", h.Channel(a).Take());
+        Assert.Equal("", h.Run(a, "REPLCONF", "ACK", "64"));
+        var log = h.LogMessages();
+        Assert.Contains("Diskless rdb transfer, done reading from pipe, 2 replicas still up.", log);
+        Assert.Contains("Background RDB transfer terminated with success", log);
+        Assert.Contains("Streamed RDB transfer with replica 127.0.0.1:6380 succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming", log);
+        Assert.Contains("Synchronization with replica 127.0.0.1:6381 succeeded", log);
+        h.Flush();
+        Assert.Equal(Resp("SELECT", "0") + Resp("SET", "during", "sync"), h.Channel(a).Take());
+        Assert.Equal("", h.Channel(b).Take()); // not acknowledged yet
+        Assert.Equal("ip=127.0.0.1,port=6381,state=online,offset=0,lag=0", h.Info("slave1"));
+        h.Run(b, "REPLCONF", "ACK", "64");
+        h.Flush();
+        Assert.Equal(Resp("SELECT", "0") + Resp("SET", "during", "sync"), h.Channel(b).Take());
     }
 
     /// <summary>Runs the snapshot's slices until the replica received the whole "$EOF:" payload; returns it.</summary>
