@@ -302,4 +302,24 @@ public class ReplicationMasterTests
         Assert.Equal("0", Info(master, "sync_full"));
         Assert.Contains("Master replication ID changed to " + Info(master, "master_replid"), replica.LogText());
     }
+
+    [Fact]
+    public void RedisCliTakesAnRdbThroughSyncDisklessAndDisk()
+    {
+        using var master = ServerProcess.StartMirra("--save", "", "--repl-diskless-sync-delay", "0");
+        using (var c = master.Connect()) Populate(c);
+        foreach (var diskless in new[] { "yes", "no" })
+        {
+            AssertOk(master.Call("CONFIG", "SET", "repl-diskless-sync", diskless));
+            string file = Path.Combine(master.Dir, $"cli-{diskless}.rdb");
+            var cli = ExternalTool.Run("redis-cli", new[] { "-p", master.Port.ToString(CultureInfo.InvariantCulture), "--rdb", file });
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            Assert.Contains("Transfer finished with success", cli.Stdout + cli.Stderr);
+            var check = ExternalTool.Run("redis-check-rdb", new[] { file });
+            Assert.True(check.ExitCode == 0, check.ToString());
+            Assert.Contains("RDB looks OK!", check.Stdout + check.Stderr);
+        }
+        Assert.Contains("Replica 127.0.0.1:<unknown-replica-port> asks for synchronization", master.LogText());
+        WaitUntil(() => Info(master, "connected_slaves") == "0", TimeSpan.FromSeconds(10), () => "redis-cli still attached");
+    }
 }

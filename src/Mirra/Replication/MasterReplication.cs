@@ -402,9 +402,7 @@ public sealed class MasterReplication : IStreamConsumer
         link.Output!.Enqueue(buffer.ToArray());
         link.Output.Kick();
         Log.Notice($"Streamed RDB transfer with replica {link.Name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
-        PutOnline(link);
-        if (link.RdbOnly) StartCommandStream(link);
-        else link.StartStreamOnAck = true;
+        if (PutOnline(link)) link.StartStreamOnAck = true;
     }
 
     /// <summary>Whether a full sync for replicas with these capabilities goes straight to their sockets.</summary>
@@ -582,7 +580,7 @@ public sealed class MasterReplication : IStreamConsumer
         bool ok = job.Error == null && job.Pipe.Error == null && !job.Cancelled;
         if (ok)
         {
-            Log.Warning($"Diskless rdb transfer, done reading from pipe, {transfer.Stream.Alive} replicas still up.");
+            Log.Warning($"Diskless rdb transfer, done reading from pipe, {transfer.Targets.Count(t => t.Attached && transfer.Stream.IsAlive(t))} replicas still up.");
             Log.Notice("Background RDB transfer terminated with success");
         }
         else if (job.Cancelled) Log.Warning("Background transfer terminated by signal 10"); // what Redis logs after killing its child
@@ -598,8 +596,7 @@ public sealed class MasterReplication : IStreamConsumer
                 continue;
             }
             Log.Notice($"Streamed RDB transfer with replica {link.Name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
-            PutOnline(link);
-            link.StartStreamOnAck = true;
+            if (PutOnline(link)) link.StartStreamOnAck = true;
         }
     }
 
@@ -636,30 +633,29 @@ public sealed class MasterReplication : IStreamConsumer
     void BulkSent(ReplicaLink link)
     {
         if (!link.Attached || link.State != ReplicaState.SendBulk) return;
-        PutOnline(link);
-        StartCommandStream(link);
+        if (PutOnline(link)) StartCommandStream(link);
     }
 
-    /// <summary>Redis's replicaPutOnline.</summary>
-    void PutOnline(ReplicaLink link)
+    /// <summary>Redis's replicaPutOnline; false for an rdb-only replica, which is closed now that it has its RDB.</summary>
+    bool PutOnline(ReplicaLink link)
     {
-        if (link.RdbOnly) return;
+        if (link.RdbOnly)
+        {
+            Log.Notice($"RDB transfer completed, rdb only replica ({link.Name}) should be disconnected asap");
+            _server.OutputBufferLimits.ScheduleClose(link.Client);
+            return false;
+        }
         link.State = ReplicaState.Online;
         link.AckTimeSeconds = NowSeconds; // no false timeout
         RefreshGoodReplicas();
         Log.Notice($"Synchronization with replica {link.Name} succeeded");
+        return true;
     }
 
     /// <summary>Redis's replicaStartCommandStream: what accumulated since the snapshot goes out now.</summary>
     void StartCommandStream(ReplicaLink link)
     {
         link.StartStreamOnAck = false;
-        if (link.RdbOnly)
-        {
-            Log.Notice($"RDB transfer completed, rdb only replica ({link.Name}) should be disconnected asap");
-            _server.OutputBufferLimits.ScheduleClose(link.Client);
-            return;
-        }
         link.Output!.StartStreaming();
         link.Output.Kick();
     }
@@ -702,7 +698,9 @@ public sealed class MasterReplication : IStreamConsumer
         if (Replicas.Count == 0) _noReplicasSince = NowSeconds;
         RefreshGoodReplicas();
         Backlog?.Trim();
-        if (Diskless is { } transfer && transfer.Targets.TrueForAll(t => !t.Attached))
+        // The last replica of a diskless transfer gone before the end (not just after it got everything): stop the snapshot.
+        if (Diskless is { Job: { } job } transfer && transfer.Targets.TrueForAll(t => !t.Attached) &&
+            !(job.Snapshot.Finished && job.Pipe.Drained.IsCompleted))
         {
             Log.Warning("Diskless rdb transfer, last replica dropped, killing fork child.");
             transfer.Job?.Cancel();
