@@ -20,6 +20,16 @@ namespace Mirra.Replication;
 /// fork, so nothing forces them to wait for each other (Redis would delay the sync: "another BG operation is active").
 /// </para>
 /// Everything runs on the executor thread, except what <see cref="ReplicaOutput"/> does on its sender.
+/// <para>
+/// What the replica side calls (Redis's names in brackets): after a full sync from its master,
+/// <see cref="DisconnectReplicas"/> and <see cref="FreeBacklog"/> before loading, then <see cref="CreateBacklog"/> once
+/// ReplicationState.Offset is the +FULLRESYNC offset (replicationAttachToNewMaster, "backlog created if missing");
+/// the applied stream goes through ReplicationState.Feed (replicationFeedStreamFromMasterStream: sub-replicas get the
+/// same bytes); on promotion ReplicationState.ShiftIds, <see cref="DisconnectReplicas"/> and <see cref="ResetStreamDb"/>
+/// (replicationUnsetMaster). It fills ReplicationState.MasterLinkUp (sub-replicas may SYNC), SendAckToMaster (REPLCONF
+/// GETACK from its master's stream) and ReplicaStreamDb (repl-stream-db of its RDBs); ReplicationState.LoadedFromRdb
+/// holds the repl-id/offset/db of the RDB loaded at startup (a restarted replica PSYNCs with them).
+/// </para>
 /// </summary>
 public sealed class MasterReplication : IStreamConsumer
 {
