@@ -32,5 +32,7 @@ public static class CommandRegistry
         PubSubCommands.Register(table);
         PersistenceCommands.Register(table);
         DumpRestoreCommands.Register(table);
+        SyncCommands.Register(table);
+        WaitCommands.Register(table);
     }
 }

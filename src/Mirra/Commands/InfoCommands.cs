@@ -35,14 +35,7 @@ public static class InfoCommands
     }
 
     /// <summary>ROLE: ["master", offset, [[ip, port, acked offset] ...]] on a master.</summary>
-    static void Role(CommandContext ctx)
-    {
-        var r = ctx.Reply;
-        r.ArrayHeader(3);
-        r.Bulk("master"u8);
-        r.Integer(ctx.Server.Replication.Offset);
-        r.EmptyArray();
-    }
+    static void Role(CommandContext ctx) => ctx.Server.Master.WriteRole(ctx.Reply);
 
     /// <summary>TIME: [unix seconds, microseconds] as two bulk strings.</summary>
     static void Time(CommandContext ctx)

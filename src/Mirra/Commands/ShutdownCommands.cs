@@ -34,11 +34,18 @@ public static class ShutdownCommands
             ctx.SyntaxError();
             return;
         }
-        // Mirra never waits for replicas to catch up before exiting yet, so there is nothing to abort.
-        if (abort) { ctx.Error("ERR No shutdown in progress."); return; }
+        var shutdown = ctx.Server.Shutdown;
+        if (abort)
+        {
+            if (shutdown.Abort()) ctx.Reply.Ok();
+            else ctx.Error("ERR No shutdown in progress.");
+            return;
+        }
 
-        string? error = ctx.Server.Shutdown.Run(flags);
+        string? error = shutdown.Run(flags);
         if (error != null) ctx.Error(error);
+        // Waiting for the replicas to catch up: the client gets the outcome (nothing if the server exits).
+        else if (shutdown.WaitingForReplicas) shutdown.Block(ctx.Client);
         // On success the process is gone (or, embedded, no longer listening): Redis sends no reply either.
     }
 }

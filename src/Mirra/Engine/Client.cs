@@ -77,6 +77,8 @@ public sealed class Client
     public bool Closed;
     /// <summary>The peer went away while commands were still queued: disconnect when they have run.</summary>
     public bool PeerClosed;
+    /// <summary>master_repl_offset after the last command of this client that fed the replication stream (Redis's woff, for WAIT).</summary>
+    public long WaitOffset;
     /// <summary>Total bytes received and sent, for CLIENT INFO and INFO stats.</summary>
     public long NetInputBytes, NetOutputBytes;
 

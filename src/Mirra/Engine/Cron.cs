@@ -21,6 +21,8 @@ public static class Cron
         stats.OpsPerSec.Sample(stats.TotalCommandsProcessed, now);
         stats.InputKbps.Sample(Interlocked.Read(ref stats.NetInputBytes), now);
         stats.OutputKbps.Sample(Interlocked.Read(ref stats.NetOutputBytes), now);
+        stats.InputReplKbps.Sample(Interlocked.Read(ref stats.NetReplInputBytes), now);
+        stats.OutputReplKbps.Sample(Interlocked.Read(ref stats.NetReplOutputBytes), now);
         foreach (var db in server.Keyspace.Databases) db.Table.RehashFor(1);
         foreach (var job in server.CronJobs) job();
     }

@@ -203,6 +203,7 @@ public sealed class Dispatcher
     {
         var server = _server;
         long dirtyBefore = server.Dirty;
+        long offsetBefore = server.Replication.Offset;
         server.Propagation.BeginCommand();
         // The timestamp taken when the command arrived, unless this is a nested call (EXEC).
         long start = _commandStart != 0 ? _commandStart : Stopwatch.GetTimestamp();
@@ -220,6 +221,7 @@ public sealed class Dispatcher
         if (server.Dirty != dirtyBefore && !server.Propagation.ExplicitEffects && server.Propagation.Active)
             server.Propagation.Add(client.Db.Index, ctx.CopyArgs());
         server.Propagation.EndCommand();
+        if (server.Replication.Offset != offsetBefore) client.WaitOffset = server.Replication.Offset; // WAIT waits for this
 
         if (!command.Has(CommandFlags.SkipSlowlog)) server.SlowLog.Record(ctx, micros);
         server.Latency.Observe(command.Has(CommandFlags.Fast) ? "fast-command" : "command", micros / 1000);

@@ -41,6 +41,8 @@ public sealed class Server
     public Random Random { get; } = new();
     public MemoryStats Memory { get; }
     public ReplicationState Replication { get; } = new();
+    /// <summary>The master side of replication: backlog, replicas, SYNC/PSYNC, WAIT, min-replicas-to-write.</summary>
+    public MasterReplication Master { get; }
     /// <summary>MULTI/EXEC state and the keys clients WATCH.</summary>
     public Transactions Transactions { get; }
     /// <summary>Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN...) and the serving of ready keys.</summary>
@@ -103,6 +105,7 @@ public sealed class Server
         Aof = new Persistence.Aof.AofManager(this);
         Aof.RdbEncoderFactory = stream => new Persistence.Rdb.RdbWriter(stream, Config.RdbCompression, Config.RdbChecksum);
         Aof.Loader.RdbLoader = stream => Persistence.DataLoader.LoadAofBase(this, stream);
+        Master = new MasterReplication(this);
         Executor.OnError = ex => Log.Warning("Unexpected error while running a command: " + ex);
         SlowLog.SlowerThan = config.SlowlogLogSlowerThan;
         SlowLog.MaxLength = (int)Math.Min(int.MaxValue, config.SlowlogMaxLen);

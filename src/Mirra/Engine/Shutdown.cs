@@ -13,7 +13,17 @@ public sealed class Shutdown
 {
     readonly Server _server;
 
-    public Shutdown(Server server) => _server = server;
+    public Shutdown(Server server)
+    {
+        _server = server;
+        server.CronJobs.Add(CheckWaitingForReplicas);
+    }
+
+    /// <summary>True while a shutdown waits for the replicas to catch up (Redis's isShutdownInitiated).</summary>
+    public bool WaitingForReplicas { get; private set; }
+    ShutdownFlags _pendingFlags;
+    long _deadlineMs;
+    readonly List<Client> _blocked = new();
 
     /// <summary>Ends the process (mirra-server sets it). Null when embedded (tests): the server just stops listening.</summary>
     public Action<int>? ExitProcess;
@@ -38,10 +48,76 @@ public sealed class Shutdown
     /// </summary>
     public string? Run(ShutdownFlags flags)
     {
+        if (WaitingForReplicas) return null; // already shutting down: the caller waits with the others
         var log = _server.Log;
         var config = _server.Config;
         SignalPending = false;
         log.Warning("User requested shutdown...");
+        // Redis 7: replicas get up to shutdown-timeout seconds to receive everything (unless NOW), writes paused meanwhile.
+        if ((flags & ShutdownFlags.Now) == 0 && config.ShutdownTimeout != 0 && !_server.Master.ReplicasInSync())
+        {
+            WaitingForReplicas = true;
+            _pendingFlags = flags;
+            _deadlineMs = _server.Clock.NowMs() + config.ShutdownTimeout * 1000L;
+            if (!_server.Clients.ClientsPaused) _server.Master.RequestAcks();
+            _server.Clients.Pause(Networking.PauseType.Write, long.MaxValue);
+            log.Notice("Waiting for replicas before shutting down.");
+            return null;
+        }
+        return Finish(flags);
+    }
+
+    /// <summary>SHUTDOWN without NOW while the replicas catch up: the client waits for the outcome (an error if it fails).</summary>
+    public void Block(Client client)
+    {
+        client.Flags |= ClientFlags.Blocked;
+        client.IsPaused = true;
+        _blocked.Add(client);
+    }
+
+    /// <summary>Cron: the wait ends once every replica acknowledged the whole stream, or at the deadline.</summary>
+    void CheckWaitingForReplicas()
+    {
+        if (!WaitingForReplicas) return;
+        if (_server.Clock.NowMs() < _deadlineMs && !_server.Master.ReplicasInSync()) return;
+        WaitingForReplicas = false;
+        if (Finish(_pendingFlags) != null) Cancel();
+    }
+
+    /// <summary>SHUTDOWN ABORT: false when no shutdown is in progress.</summary>
+    public bool Abort()
+    {
+        if (WaitingForReplicas) Cancel();
+        else if (SignalPending) SignalPending = false;
+        else return false;
+        _server.Log.Notice("Shutdown manually aborted.");
+        return true;
+    }
+
+    /// <summary>Redis's cancelShutdown: the clients waiting get the failure, writes resume.</summary>
+    void Cancel()
+    {
+        WaitingForReplicas = false;
+        foreach (var c in _blocked)
+        {
+            if (c.Closed) continue;
+            _server.Stats.CountError(FailedReply);
+            c.Reply.Error(FailedReply);
+            c.Flags &= ~ClientFlags.Blocked;
+            c.IsPaused = false;
+            _server.Executor.NeedFlush(c);
+            c.Resume(_server.Executor);
+        }
+        _blocked.Clear();
+        _server.Clients.Unpause();
+    }
+
+    /// <summary>Redis's finishShutdown: the replicas' state in the log, the AOF, the final save, then the exit.</summary>
+    string? Finish(ShutdownFlags flags)
+    {
+        var log = _server.Log;
+        var config = _server.Config;
+        _server.Master.LogReplicasAtShutdown();
         _server.Aof.OnShutdown(); // Redis flushes and fsyncs the AOF before the final RDB save
 
         bool explicitSave = (flags & ShutdownFlags.Save) != 0;
@@ -71,6 +147,7 @@ public sealed class Shutdown
             log.Notice("Removing the pid file.");
             try { File.Delete(pidFile); } catch (Exception) { }
         }
+        _server.Master.FlushReplicasAtShutdown(); // best effort: what the replicas still miss goes out now
         _server.StopListening();
         if (!string.IsNullOrEmpty(config.UnixSocket))
         {

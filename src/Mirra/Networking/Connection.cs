@@ -32,6 +32,8 @@ public sealed class Connection : IClientTransport
     public bool IsUnixSocket { get; }
     public int QueryBufferLength => _queryBufferLength;
     public Client Client => _client;
+    /// <summary>The socket (replication sends a replica's stream on it directly).</summary>
+    internal Socket Socket => _socket;
 
     public Connection(Server server, Socket socket, Client client)
     {

@@ -161,9 +161,9 @@ public static class InfoBuilder
         w.Field("maxclients", s.Config.MaxClients);
         w.Field("client_recent_max_input_buffer", maxInput);
         w.Field("client_recent_max_output_buffer", maxOutput);
-        w.Field("blocked_clients", s.Blocking.BlockedCount + s.Clients.PostponedCount); // Redis 7.0 counts clients postponed by CLIENT PAUSE too
+        w.Field("blocked_clients", s.Blocking.BlockedCount + s.Clients.PostponedCount + s.Master.WaitingClients); // Redis 7.0 counts clients postponed by CLIENT PAUSE, and WAIT, too
         w.Field("tracking_clients", 0);
-        w.Field("clients_in_timeout_table", s.Blocking.WithTimeoutCount);
+        w.Field("clients_in_timeout_table", s.Blocking.WithTimeoutCount + s.Master.WaitingWithTimeout);
     }
 
     static void Memory(Writer w, Server s)
@@ -205,7 +205,7 @@ public static class InfoBuilder
         w.Field("mem_fragmentation_bytes", m.FragmentationBytes);
         w.Field("mem_not_counted_for_evict", 0);
         w.Field("mem_replication_backlog", m.ReplicationBacklog);
-        w.Field("mem_total_replication_buffers", m.ReplicationBacklog);
+        w.Field("mem_total_replication_buffers", m.ReplicationBuffers);
         w.Field("mem_clients_slaves", m.ClientsReplicas);
         w.Field("mem_clients_normal", m.ClientsNormal);
         w.Field("mem_cluster_links", 0);
@@ -263,16 +263,16 @@ public static class InfoBuilder
         w.Field("instantaneous_ops_per_sec", (long)st.OpsPerSec.Value);
         w.Field("total_net_input_bytes", Interlocked.Read(ref st.NetInputBytes));
         w.Field("total_net_output_bytes", Interlocked.Read(ref st.NetOutputBytes));
-        w.Field("total_net_repl_input_bytes", 0);
-        w.Field("total_net_repl_output_bytes", 0);
+        w.Field("total_net_repl_input_bytes", Interlocked.Read(ref st.NetReplInputBytes));
+        w.Field("total_net_repl_output_bytes", Interlocked.Read(ref st.NetReplOutputBytes));
         w.Field2("instantaneous_input_kbps", (long)st.InputKbps.Value / 1024.0);
         w.Field2("instantaneous_output_kbps", (long)st.OutputKbps.Value / 1024.0);
-        w.Field2("instantaneous_input_repl_kbps", 0);
-        w.Field2("instantaneous_output_repl_kbps", 0);
+        w.Field2("instantaneous_input_repl_kbps", (long)st.InputReplKbps.Value / 1024.0);
+        w.Field2("instantaneous_output_repl_kbps", (long)st.OutputReplKbps.Value / 1024.0);
         w.Field("rejected_connections", st.RejectedConnections);
-        w.Field("sync_full", 0);
-        w.Field("sync_partial_ok", 0);
-        w.Field("sync_partial_err", 0);
+        w.Field("sync_full", st.SyncFull);
+        w.Field("sync_partial_ok", st.SyncPartialOk);
+        w.Field("sync_partial_err", st.SyncPartialErr);
         w.Field("expired_keys", s.Keyspace.ExpiredKeys);
         w.Field2("expired_stale_perc", s.ActiveExpiry.StalePercent);
         w.Field("expired_time_cap_reached_count", s.ActiveExpiry.TimeCapReachedCount);

@@ -53,6 +53,8 @@ public sealed class MemoryStats
         public long Used, Startup, Peak, Rss;
         public long AllocatorAllocated, AllocatorActive, AllocatorResident;
         public long ReplicationBacklog, ClientsReplicas, ClientsNormal, AofBuffer, LuaCaches, FunctionsCaches;
+        /// <summary>The whole replication buffer (backlog and replica output share it): mem_total_replication_buffers.</summary>
+        public long ReplicationBuffers;
         public long OverheadTotal, Dataset, KeysCount;
         public readonly List<DbOverhead> Databases = new();
 
@@ -86,9 +88,21 @@ public sealed class MemoryStats
         {
             long bytes = ClientOverhead + c.Reply.RawBuffer.Length + (c.Transport?.QueryBufferLength ?? 0);
             long pending = c.Transport?.PendingOutputBytes(c) ?? 0;
-            if (pending > c.Reply.Length) bytes += pending - c.Reply.Length;
+            if (pending > c.Reply.Length && c.Transport is not Replication.ReplicaTransport) bytes += pending - c.Reply.Length;
             if (c.Is(ClientFlags.Replica) && !c.Is(ClientFlags.Monitor)) r.ClientsReplicas += bytes;
             else r.ClientsNormal += bytes;
+        }
+
+        // Like Redis 7: the replication buffer is the backlog's up to repl-backlog-size, the replicas' beyond it.
+        if (_server.Master.Backlog is { } backlog)
+        {
+            r.ReplicationBuffers = backlog.Memory;
+            if (_server.Master.Replicas.Count > 0 && backlog.Memory > backlog.Size)
+            {
+                r.ClientsReplicas += backlog.Memory - backlog.Size;
+                r.ReplicationBacklog = backlog.Size;
+            }
+            else r.ReplicationBacklog = backlog.Memory;
         }
 
         long overhead = r.Startup + r.ReplicationBacklog + r.ClientsReplicas + r.ClientsNormal + r.AofBuffer + r.LuaCaches + r.FunctionsCaches;

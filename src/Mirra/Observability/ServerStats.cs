@@ -17,6 +17,10 @@ public sealed class ServerStats
     public long ClientOutputBufferLimitDisconnections;
     public long NetInputBytes; // updated with Interlocked by network threads
     public long NetOutputBytes;
+    /// <summary>Full syncs served, PSYNCs accepted, PSYNCs refused (INFO sync_full, sync_partial_ok, sync_partial_err).</summary>
+    public long SyncFull, SyncPartialOk, SyncPartialErr;
+    /// <summary>Replication stream bytes received from our master and sent to replicas (updated with Interlocked).</summary>
+    public long NetReplInputBytes, NetReplOutputBytes;
 
     /// <summary>Errors by their first word ("ERR", "WRONGTYPE"...), in first-seen order like Redis's rax.</summary>
     public readonly SortedDictionary<string, long> ErrorCounts = new(StringComparer.Ordinal);
@@ -35,6 +39,8 @@ public sealed class ServerStats
     public readonly InstantMetric OpsPerSec = new();
     public readonly InstantMetric InputKbps = new();
     public readonly InstantMetric OutputKbps = new();
+    public readonly InstantMetric InputReplKbps = new();
+    public readonly InstantMetric OutputReplKbps = new();
 
     public void Reset()
     {
@@ -42,12 +48,17 @@ public sealed class ServerStats
         KeyspaceHits = KeyspaceMisses = EvictedKeys = TotalErrorReplies = UnexpectedErrorReplies = 0;
         TotalReadsProcessed = TotalWritesProcessed = 0;
         ClientQueryBufferLimitDisconnections = ClientOutputBufferLimitDisconnections = 0;
+        SyncFull = SyncPartialOk = SyncPartialErr = 0;
+        Interlocked.Exchange(ref NetReplInputBytes, 0);
+        Interlocked.Exchange(ref NetReplOutputBytes, 0);
         Interlocked.Exchange(ref NetInputBytes, 0);
         Interlocked.Exchange(ref NetOutputBytes, 0);
         ErrorCounts.Clear();
         OpsPerSec.Reset();
         InputKbps.Reset();
         OutputKbps.Reset();
+        InputReplKbps.Reset();
+        OutputReplKbps.Reset();
     }
 }
 

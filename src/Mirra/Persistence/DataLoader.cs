@@ -128,7 +128,11 @@ public static class DataLoader
             if (!server.Aof.Startup()) return false;
         }
         finally { if (server.Config.AppendOnly) loading.End(); }
-        return server.Config.AppendOnly || LoadRdb(server, RdbPath(server), serveClients: true, atStartup: true).Ok;
+        if (server.Config.AppendOnly) return true;
+        var outcome = LoadRdb(server, RdbPath(server), serveClients: true, atStartup: true);
+        // Its replication id and offset let replicas (or, on a replica, our master) continue with a partial resync.
+        if (outcome.Ok && outcome.Result != null) server.Master.RestoreAfterLoad(outcome.Result);
+        return outcome.Ok;
     }
 
     /// <summary>Loads an RDB embedded in the AOF (its base file or an old preamble); returns the offset just after it.</summary>

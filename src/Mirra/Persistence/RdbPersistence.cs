@@ -49,7 +49,10 @@ public sealed class RdbPersistence
     }
 
     /// <summary>The file snapshots go to: `dbfilename` in `dir` (CONFIG SET dir takes effect at the next save).</summary>
-    string FilePath => InDir(_server.Config.DbFileName);
+    public string FilePath => InDir(_server.Config.DbFileName);
+
+    /// <summary>A BGSAVE ended: true when its file is in place (a disk-based full sync sends it to the replicas that waited).</summary>
+    public event Action<bool>? BackgroundSaveDone;
     string RootDir => _server.Config.Dir.Length > 0 ? _server.Config.Dir : Directory.GetCurrentDirectory();
     string InDir(string name) => Path.Combine(RootDir, name);
     string TempPath => InDir($"temp-{Environment.ProcessId}.rdb");
@@ -150,6 +153,7 @@ public sealed class RdbPersistence
             LastBgsaveOk = false;
         }
         LastBgsaveSeconds = (long)job.Elapsed.Elapsed.TotalSeconds;
+        BackgroundSaveDone?.Invoke(LastBgsaveOk);
     }
 
     /// <summary>Renames a finished temp file over the snapshot. Returns null or the logged reason.</summary>
@@ -184,6 +188,7 @@ public sealed class RdbPersistence
         if (_bgsaveTemp != null) TryDelete(_bgsaveTemp);
         _bgsaveTemp = null;
         _server.Log.Warning("Background saving terminated by signal 10"); // what Redis logs after killing its child
+        BackgroundSaveDone?.Invoke(false);
     }
 
     /// <summary>serverCron's part: save points and scheduled saves.</summary>

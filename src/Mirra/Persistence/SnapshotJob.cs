@@ -46,12 +46,16 @@ public sealed class SnapshotJob
     }
 
     /// <summary>
-    /// What RDB aux fields record about this instant. Like Redis's rdbPopulateSaveInfo, the replication
-    /// id and offset are recorded only once there is a replication stream (a backlog) to continue.
+    /// What RDB aux fields record about this instant. Like Redis's rdbPopulateSaveInfo, the replication id, offset and
+    /// stream database are recorded only when there is a replication history to continue (a master with a backlog, a
+    /// replica with a master); never in an AOF base, like Redis's rewrite.
     /// </summary>
-    public static SnapshotInfo Info(Server server, bool aofBase) => new(
-        server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(), ReplStreamDb: 0,
-        server.Propagation.Active ? server.Replication.ReplId : null, server.Replication.Offset, aofBase);
+    public static SnapshotInfo Info(Server server, bool aofBase)
+    {
+        int? streamDb = aofBase ? null : server.Master.StreamDbForSave();
+        return new(server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(), ReplStreamDb: streamDb ?? 0,
+            streamDb != null ? server.Replication.ReplId : null, server.Replication.Offset, aofBase);
+    }
 
     /// <summary>Stops the job; <c>finished</c> still runs (with <see cref="Cancelled"/> set).</summary>
     public void Cancel()

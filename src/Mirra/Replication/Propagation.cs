@@ -39,6 +39,9 @@ public sealed class Propagation
 
     public bool Active => Consumers.Count > 0;
 
+    /// <summary>The database the replication stream last selected (Redis's slaveseldb), -1 when the next effect must SELECT.</summary>
+    public int ReplicasSelectedDb => _replicasDb;
+
     public void Add(int db, byte[][] argv) => Add(db, argv, PropagationTargets.All);
 
     /// <summary>States an effect for some targets only (PUBLISH goes to replicas, never to the AOF).</summary>

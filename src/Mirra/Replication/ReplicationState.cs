@@ -22,6 +22,17 @@ public sealed class ReplicationState
     /// <summary>Where this server's replication stream goes (the backlog and the replicas): set by the master side.</summary>
     public StreamSink? Sink;
 
+    // ---- Seams the replica side fills in (the master side reads them) ----
+
+    /// <summary>Replica: true while the link with our master is up (sub-replicas may SYNC only then: else -NOMASTERLINK).</summary>
+    public Func<bool>? MasterLinkUp;
+    /// <summary>Replica: REPLCONF GETACK arrived in our master's stream: send REPLCONF ACK now.</summary>
+    public Action? SendAckToMaster;
+    /// <summary>Replica: the database our master's stream has selected (RDB aux repl-stream-db), null without a (cached) master.</summary>
+    public Func<int?>? ReplicaStreamDb;
+    /// <summary>The replication id, offset and stream db of the RDB loaded at startup (a replica PSYNCs with them), or null.</summary>
+    public RdbReplicationInfo? LoadedFromRdb;
+
     /// <summary>
     /// Appends bytes to this server's replication stream: on a master the propagated commands, on a replica
     /// the bytes it applied from its master (forwarded unchanged, so sub-replicas see the same offsets).

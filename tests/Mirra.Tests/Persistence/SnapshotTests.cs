@@ -181,4 +181,54 @@ public class SnapshotTests
         while (!snapshot.Step(10)) { }
         Assert.Equal(0, table.PauseRehash);
     }
+
+    /// <summary>
+    /// A full sync's snapshot may run beside a BGSAVE or an AOF rewrite (Mirra does not fork, so nothing forces them
+    /// to take turns): two overlapping walks each keep their own start content, and rehashing resumes after both.
+    /// </summary>
+    [Fact]
+    public void TwoOverlappingSnapshotsEachKeepTheirOwnStart()
+    {
+        var s = Populated(1500);
+        var expectedA = Dump(CopyOf(s));
+        var resultA = new TestServer();
+        resultA.Server.Clock.FrozenMs = s.Server.Clock.FrozenMs;
+        var encoderA = new LoadingEncoder(resultA.Server.Keyspace);
+        var a = new Snapshot(s.Server.Keyspace, encoderA, SnapshotJob.Info(s.Server, aofBase: false));
+        var rng = new Random(5);
+        void Writes(int slice)
+        {
+            for (int n = 0; n < 15; n++)
+            {
+                int i = rng.Next(2000);
+                switch (rng.Next(5))
+                {
+                    case 0: s.Run("SET", $"s:{i}", $"changed {slice}"); break;
+                    case 1: s.Run("DEL", $"s:{i}"); break;
+                    case 2: s.Run("HSET", $"h:{i}", "f1", "changed"); break;
+                    case 3: s.Run("RPUSH", $"l:{i}", "more"); break;
+                    default: s.Run("SET", $"new:{slice}:{n}", "created later"); break;
+                }
+            }
+        }
+        for (int slice = 0; slice < 20; slice++) { Assert.False(a.Step(5)); Writes(slice); }
+
+        var expectedB = Dump(CopyOf(s));
+        var resultB = new TestServer();
+        resultB.Server.Clock.FrozenMs = s.Server.Clock.FrozenMs;
+        var encoderB = new LoadingEncoder(resultB.Server.Keyspace);
+        var b = new Snapshot(s.Server.Keyspace, encoderB, SnapshotJob.Info(s.Server, aofBase: false));
+        bool doneA = false, doneB = false;
+        for (int slice = 20; !(doneA && doneB); slice++)
+        {
+            if (!doneA) doneA = a.Step(4);
+            Writes(slice);
+            if (!doneB) doneB = b.Step(6);
+            if (slice % 40 == 0) for (int k = 0; k < 200; k++) s.Run("SET", $"bulk:{slice}:{k}", "x");
+        }
+        Assert.Equal(expectedA, Dump(resultA));
+        Assert.Equal(expectedB, Dump(resultB));
+        Assert.NotEqual(expectedA, expectedB);
+        foreach (var db in s.Server.Keyspace.Databases) Assert.Equal(0, db.Table.PauseRehash);
+    }
 }
