@@ -32,5 +32,6 @@ public static class CommandRegistry
         PubSubCommands.Register(table);
         PersistenceCommands.Register(table);
         DumpRestoreCommands.Register(table);
+        ReplicaOfCommands.Register(table);
     }
 }

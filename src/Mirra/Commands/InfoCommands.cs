@@ -34,10 +34,21 @@ public static class InfoCommands
         ctx.Reply.Verbatim(InfoBuilder.Build(ctx.Server, args));
     }
 
-    /// <summary>ROLE: ["master", offset, [[ip, port, acked offset] ...]] on a master.</summary>
+    /// <summary>ROLE: ["master", offset, [[ip, port, acked offset] ...]] on a master, ["slave", host, port, state, offset] on a replica.</summary>
     static void Role(CommandContext ctx)
     {
         var r = ctx.Reply;
+        if (ctx.Server.IsReplica)
+        {
+            var link = ctx.Server.MasterLink;
+            r.ArrayHeader(5);
+            r.Bulk("slave"u8);
+            r.Bulk(link.Host!);
+            r.Integer(link.Port);
+            r.Bulk(link.RoleState);
+            r.Integer(link.Master != null ? link.AppliedOffset : -1);
+            return;
+        }
         r.ArrayHeader(3);
         r.Bulk("master"u8);
         r.Integer(ctx.Server.Replication.Offset);

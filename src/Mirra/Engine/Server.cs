@@ -41,6 +41,8 @@ public sealed class Server
     public Random Random { get; } = new();
     public MemoryStats Memory { get; }
     public ReplicationState Replication { get; } = new();
+    /// <summary>The replica side of replication: REPLICAOF, the link to our master, applying its stream.</summary>
+    public MasterLink MasterLink { get; }
     /// <summary>MULTI/EXEC state and the keys clients WATCH.</summary>
     public Transactions Transactions { get; }
     /// <summary>Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN...) and the serving of ready keys.</summary>
@@ -111,10 +113,11 @@ public sealed class Server
         ActiveExpiry.IsPaused = () => Clients.ClientsPaused;
         Commands_Register();
         ConfigHooks.Register(this);
+        MasterLink = new MasterLink(this); // after the dispatcher and the AOF (its guard runs after the AOF's)
         Memory = new MemoryStats(this); // last: used_memory_startup is what an empty server needs
     }
 
-    /// <summary>Set when this server replicates from a master (replication fills this in).</summary>
+    /// <summary>Set while this server replicates from a master (Redis's masterhost != NULL; see <see cref="MasterLink"/>).</summary>
     public bool IsReplica;
     public string RoleName => IsReplica ? "replica" : "master";
 

@@ -88,7 +88,14 @@ public static class DataLoader
             if (!server.Aof.Startup()) return false;
         }
         finally { if (server.Config.AppendOnly) loading.End(); }
-        return server.Config.AppendOnly || LoadRdb(server, RdbPath(server), serveClients: true).Ok;
+        if (server.Config.AppendOnly)
+        {
+            server.MasterLink.OnStartupLoaded(null);
+            return true;
+        }
+        var outcome = LoadRdb(server, RdbPath(server), serveClients: true);
+        if (outcome.Ok) server.MasterLink.OnStartupLoaded(outcome.Result); // a replica continues the RDB's replication history
+        return outcome.Ok;
     }
 
     /// <summary>Loads an RDB embedded in the AOF (its base file or an old preamble); returns the offset just after it.</summary>
@@ -105,7 +112,7 @@ public static class DataLoader
         server.Config.Dir.Length > 0 ? Path.Combine(server.Config.Dir, server.Config.DbFileName) : server.Config.DbFileName;
 
     /// <summary>What Redis logs from the aux fields it meets: the producer, the age, the memory at save time.</summary>
-    static void LogAux(Server server, RdbLoadResult result)
+    internal static void LogAux(Server server, RdbLoadResult result)
     {
         var log = server.Log;
         if (result.Aux.TryGetValue("redis-ver", out var version))

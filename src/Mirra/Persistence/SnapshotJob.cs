@@ -47,11 +47,21 @@ public sealed class SnapshotJob
 
     /// <summary>
     /// What RDB aux fields record about this instant. Like Redis's rdbPopulateSaveInfo, the replication
-    /// id and offset are recorded only once there is a replication stream (a backlog) to continue.
+    /// id and offset are recorded only once there is a replication stream (a backlog) to continue. On a replica
+    /// they are recorded while there is a master or a cached master, with the database its stream selected, so
+    /// that the replica can continue with PSYNC after a restart.
     /// </summary>
-    public static SnapshotInfo Info(Server server, bool aofBase) => new(
-        server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(), ReplStreamDb: 0,
-        server.Propagation.Active ? server.Replication.ReplId : null, server.Replication.Offset, aofBase);
+    public static SnapshotInfo Info(Server server, bool aofBase)
+    {
+        if (server.IsReplica)
+        {
+            int? db = server.MasterLink.StreamDb;
+            return new(server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(), ReplStreamDb: db ?? 0,
+                db != null ? server.Replication.ReplId : null, server.Replication.Offset, aofBase);
+        }
+        return new(server.Clock.NowMs() / 1000, Observability.MemoryStats.UsedBytes(), ReplStreamDb: 0,
+            server.Propagation.Active ? server.Replication.ReplId : null, server.Replication.Offset, aofBase);
+    }
 
     /// <summary>Stops the job; <c>finished</c> still runs (with <see cref="Cancelled"/> set).</summary>
     public void Cancel()

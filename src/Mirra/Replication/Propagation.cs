@@ -39,6 +39,12 @@ public sealed class Propagation
 
     public bool Active => Consumers.Count > 0;
 
+    /// <summary>
+    /// Set while this server is a replica: its replicas receive its master's stream as received
+    /// (<see cref="ReplicationState.Feed"/>), never what its own commands propagate (the AOF still does).
+    /// </summary>
+    public bool ReplicaMode;
+
     public void Add(int db, byte[][] argv) => Add(db, argv, PropagationTargets.All);
 
     /// <summary>States an effect for some targets only (PUBLISH goes to replicas, never to the AOF).</summary>
@@ -122,6 +128,7 @@ public sealed class Propagation
 
     void EmitTo(PropagationTargets target, ref int selectedDb, int db, byte[][] argv, ref byte[]? bytes)
     {
+        if (ReplicaMode && target == PropagationTargets.Replicas) return;
         bool any = false;
         foreach (var c in Consumers)
             if (TargetOf(c) == target) { any = true; break; }
