@@ -122,6 +122,24 @@ public class ReplicationReplicaTests
         c.Call("SELECT", "0");
         c.Call("FLUSHDB"); // db 0 only
         c.Call("SET", "after:flush", "1");
+        c.Call("SET", "s:large", new string('L', 300_000)); // larger than a read: the replica's buffer grows
+        // A pipelined burst: the master's stream arrives in large reads, transactions cut anywhere.
+        var burst = new MemoryStream();
+        int replies = 0;
+        for (int i = 0; i < 3000; i++, replies++)
+        {
+            if (i % 10 == 0)
+            {
+                RespClient.AppendCommand(burst, "MULTI");
+                RespClient.AppendCommand(burst, "INCR", "burst:tx");
+                RespClient.AppendCommand(burst, "RPUSH", "burst:list", "v" + i);
+                RespClient.AppendCommand(burst, "EXEC");
+                replies += 3;
+            }
+            else RespClient.AppendCommand(burst, "SET", "burst:" + (i % 97), new string('v', i % 500));
+        }
+        c.SendRaw(burst.ToArray());
+        for (int i = 0; i < replies; i++) Assert.False(c.ReadReply().IsError);
     }
 
     [Theory]
@@ -193,7 +211,7 @@ public class ReplicationReplicaTests
     [Fact]
     public void Killed_link_resumes_with_a_partial_resync()
     {
-        using var master = StartMaster();
+        using var master = StartMaster("--repl-backlog-size", "16mb"); // holds what is written while the link is down
         using (var c = master.Connect()) Populate(c);
         using var replica = StartReplica(master);
         WaitLinkUp(replica);
@@ -240,7 +258,7 @@ public class ReplicationReplicaTests
     [Fact]
     public void A_replica_restarted_from_its_rdb_continues_with_psync()
     {
-        using var master = StartMaster();
+        using var master = StartMaster("--repl-backlog-size", "16mb");
         using (var c = master.Connect()) Populate(c);
         using var replica = StartReplica(master);
         WaitLinkUp(replica);
@@ -301,5 +319,23 @@ public class ReplicationReplicaTests
         Assert.Contains($"Setting secondary replication ID to {masterId}, valid up to offset: {offset + 1}. New replication ID is ", log);
         // The master noticed its replica left.
         WaitFor(() => Field(master, "connected_slaves") == "0", "the master sees no replica", replica);
+    }
+
+    [Fact]
+    public void Config_rewrite_records_the_master_like_redis()
+    {
+        using var master = StartMaster();
+        string port = master.Port.ToString();
+        foreach (var kind in new[] { ServerKind.Redis, ServerKind.Mirra })
+        {
+            using var server = ServerProcess.Start(kind, ["--save", ""], config: "# mine\n");
+            Assert.Equal("OK", server.Call("REPLICAOF", "127.0.0.1", port).Text);
+            Assert.Equal("OK", server.Call("CONFIG", "REWRITE").Text);
+            Assert.Contains($"\nreplicaof 127.0.0.1 {port}\n", File.ReadAllText(server.ConfigPath!));
+            Assert.Equal($"127.0.0.1 {port}", server.Call("CONFIG", "GET", "replicaof").Items![1].Text);
+            Assert.Equal("OK", server.Call("REPLICAOF", "NO", "ONE").Text);
+            Assert.Equal("OK", server.Call("CONFIG", "REWRITE").Text);
+            Assert.DoesNotContain("replicaof", File.ReadAllText(server.ConfigPath!));
+        }
     }
 }

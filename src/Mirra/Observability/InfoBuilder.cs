@@ -263,7 +263,7 @@ public static class InfoBuilder
         w.Field("instantaneous_ops_per_sec", (long)st.OpsPerSec.Value);
         w.Field("total_net_input_bytes", Interlocked.Read(ref st.NetInputBytes));
         w.Field("total_net_output_bytes", Interlocked.Read(ref st.NetOutputBytes));
-        w.Field("total_net_repl_input_bytes", 0);
+        w.Field("total_net_repl_input_bytes", Interlocked.Read(ref st.NetReplInputBytes));
         w.Field("total_net_repl_output_bytes", 0);
         w.Field2("instantaneous_input_kbps", (long)st.InputKbps.Value / 1024.0);
         w.Field2("instantaneous_output_kbps", (long)st.OutputKbps.Value / 1024.0);

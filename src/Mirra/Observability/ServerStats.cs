@@ -16,6 +16,8 @@ public sealed class ServerStats
     public long ClientQueryBufferLimitDisconnections;
     public long ClientOutputBufferLimitDisconnections;
     public long NetInputBytes; // updated with Interlocked by network threads
+    /// <summary>Bytes received from our master (the RDB of a full sync and the stream), which Redis keeps out of NetInputBytes.</summary>
+    public long NetReplInputBytes;
     public long NetOutputBytes;
 
     /// <summary>Errors by their first word ("ERR", "WRONGTYPE"...), in first-seen order like Redis's rax.</summary>
@@ -43,6 +45,7 @@ public sealed class ServerStats
         TotalReadsProcessed = TotalWritesProcessed = 0;
         ClientQueryBufferLimitDisconnections = ClientOutputBufferLimitDisconnections = 0;
         Interlocked.Exchange(ref NetInputBytes, 0);
+        Interlocked.Exchange(ref NetReplInputBytes, 0);
         Interlocked.Exchange(ref NetOutputBytes, 0);
         ErrorCounts.Clear();
         OpsPerSec.Reset();

@@ -426,7 +426,7 @@ sealed class MasterConnection
             {
                 n = c.Socket.Receive(buffer);
                 if (n == 0) throw new IOException("connection lost");
-                Interlocked.Add(ref c._server.Stats.NetInputBytes, n);
+                Interlocked.Add(ref c._server.Stats.NetReplInputBytes, n);
             }
             c._link.TransferProgress(c._link.TransferReadBytes + n);
             return n;
@@ -559,7 +559,7 @@ sealed class MasterConnection
         int n = await Socket.ReceiveAsync(_buf.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
         if (n <= 0) return 0;
         _end += n;
-        Interlocked.Add(ref _server.Stats.NetInputBytes, n);
+        Interlocked.Add(ref _server.Stats.NetReplInputBytes, n);
         _link.LastInteractionMs = _server.Clock.NowMs();
         return n;
     }
