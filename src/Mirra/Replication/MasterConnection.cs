@@ -262,7 +262,8 @@ sealed class MasterConnection
                         _link.HandshakeFailed(this);
                         break;
                     case Phase.Handshake:
-                        _server.Log.Warning("Sending command to master in replication handshake: " + message);
+                        _server.Log.Warning(_sending ? "Sending command to master in replication handshake: " + message
+                            : "Master did not respond to command during SYNC handshake");
                         _link.HandshakeFailed(this);
                         break;
                     case Phase.Transfer:
@@ -582,11 +583,16 @@ sealed class MasterConnection
         }
     }
 
+    /// <summary>True while the handshake writes (an error then is a write error, else the master did not answer).</summary>
+    bool _sending;
+
     async Task SendAsync(byte[] data)
     {
+        _sending = true;
         int sent = 0;
         while (sent < data.Length)
             sent += await Socket.SendAsync(data.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
+        _sending = false;
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Mirra.Config;
 using Mirra.Engine;
 using Mirra.Persistence;
