@@ -34,5 +34,6 @@ public static class CommandRegistry
         DumpRestoreCommands.Register(table);
         SyncCommands.Register(table);
         WaitCommands.Register(table);
+        ReplicaOfCommands.Register(table);
     }
 }

@@ -34,8 +34,23 @@ public static class InfoCommands
         ctx.Reply.Verbatim(InfoBuilder.Build(ctx.Server, args));
     }
 
-    /// <summary>ROLE: ["master", offset, [[ip, port, acked offset] ...]] on a master.</summary>
-    static void Role(CommandContext ctx) => ctx.Server.Master.WriteRole(ctx.Reply);
+    /// <summary>ROLE: ["master", offset, [[ip, port, acked offset] ...]] on a master, ["slave", host, port, state, offset] on a replica.</summary>
+    static void Role(CommandContext ctx)
+    {
+        var r = ctx.Reply;
+        if (ctx.Server.IsReplica)
+        {
+            var link = ctx.Server.MasterLink;
+            r.ArrayHeader(5);
+            r.Bulk("slave"u8);
+            r.Bulk(link.Host!);
+            r.Integer(link.Port);
+            r.Bulk(link.RoleState);
+            r.Integer(link.Master != null ? link.AppliedOffset : -1);
+            return;
+        }
+        ctx.Server.Master.WriteRole(r);
+    }
 
     /// <summary>TIME: [unix seconds, microseconds] as two bulk strings.</summary>
     static void Time(CommandContext ctx)

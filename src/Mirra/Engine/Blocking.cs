@@ -311,6 +311,24 @@ public sealed class Blocking
         return true;
     }
 
+    /// <summary>
+    /// Redis's disconnectAllBlockedClients (the server turns replica): every client blocked on keys gets
+    /// <paramref name="error"/> and is closed after the reply.
+    /// </summary>
+    public void DisconnectAllBlockedClients(string error)
+    {
+        if (_blocked.Count == 0) return;
+        foreach (var b in _blocked.Values.ToList())
+        {
+            var client = b.Client;
+            _server.Stats.CountError(error);
+            b.Command.FailedCalls++;
+            client.Reply.Error(error);
+            client.Flags |= ClientFlags.CloseAfterReply;
+            Unblock(b, resume: true);
+        }
+    }
+
     /// <summary>Ends the wait: leaves every key queue, and lets the client's next commands run.</summary>
     void Unblock(BlockedClient b, bool resume)
     {

@@ -74,6 +74,13 @@ public sealed class Dispatcher
         Execute(client, canPostpone: false);
     }
 
+    /// <summary>Runs command <paramref name="index"/> of a batch for an internal client that reads its own connection (the link to our master).</summary>
+    public void ExecuteBatchCommand(Client client, CommandBatch batch, int index)
+    {
+        _ctx.SetArgs(batch.Buffer, batch.Args, batch.CommandStarts[index], batch.ArgCountOf(index));
+        Execute(client, canPostpone: false);
+    }
+
     /// <summary>Processes one command; false when CLIENT PAUSE postponed it (it must run again later).</summary>
     bool Execute(Client client, bool canPostpone)
     {
@@ -157,12 +164,6 @@ public sealed class Dispatcher
             Reject(ctx, command, misconf);
             return true;
         }
-        // While a data set loads, only commands flagged "loading" run (INFO, CONFIG...).
-        if (server.Loading.Active && !command.Has(CommandFlags.Loading))
-        {
-            Reject(ctx, command, Persistence.LoadingState.Reply);
-            return true;
-        }
         int guardMark = client.Reply.Length;
         foreach (var guard in Guards)
             if (!guard(ctx))
@@ -171,6 +172,13 @@ public sealed class Dispatcher
                 server.Transactions.GuardRejected(ctx, client, command, guardMark); // MULTI: dooms the transaction
                 return true;
             }
+        // While a data set loads, only commands flagged "loading" run (INFO, CONFIG...). As in Redis, after
+        // the MISCONF, READONLY and MASTERDOWN checks.
+        if (server.Loading.Active && !command.Has(CommandFlags.Loading))
+        {
+            Reject(ctx, command, Persistence.LoadingState.Reply);
+            return true;
+        }
 
         // Replicas (and monitors, which Redis flags as replicas) must not touch the keyspace: they are never paused.
         // For EXEC, the queued commands' flags count too (Redis's mstate.cmd_flags).

@@ -43,6 +43,8 @@ public sealed class Server
     public ReplicationState Replication { get; } = new();
     /// <summary>The master side of replication: backlog, replicas, SYNC/PSYNC, WAIT, min-replicas-to-write.</summary>
     public MasterReplication Master { get; }
+    /// <summary>The replica side of replication: REPLICAOF, the link to our master, applying its stream.</summary>
+    public MasterLink MasterLink { get; }
     /// <summary>MULTI/EXEC state and the keys clients WATCH.</summary>
     public Transactions Transactions { get; }
     /// <summary>Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN...) and the serving of ready keys.</summary>
@@ -114,10 +116,18 @@ public sealed class Server
         ActiveExpiry.IsPaused = () => Clients.ClientsPaused;
         Commands_Register();
         ConfigHooks.Register(this);
+        MasterLink = new MasterLink(this); // after the dispatcher and the AOF (its guard runs after the AOF's)
+        // The two sides of replication meet here: what the replica side asks of the master side, and back.
+        Replication.CreateBacklog = Master.CreateBacklog;
+        Replication.FreeBacklog = Master.FreeBacklog;
+        Replication.DisconnectReplicas = () => { Master.DisconnectReplicas(); Master.ResetStreamDb(); };
+        Replication.MasterLinkUp = () => MasterLink.State == ReplState.Connected;
+        Replication.SendAckToMaster = MasterLink.SendAck;
+        Replication.ReplicaStreamDb = () => MasterLink.StreamDb;
         Memory = new MemoryStats(this); // last: used_memory_startup is what an empty server needs
     }
 
-    /// <summary>Set when this server replicates from a master (replication fills this in).</summary>
+    /// <summary>Set while this server replicates from a master (Redis's masterhost != NULL; see <see cref="MasterLink"/>).</summary>
     public bool IsReplica;
     public string RoleName => IsReplica ? "replica" : "master";
 

@@ -19,7 +19,7 @@ public sealed class ServerStats
     public long NetOutputBytes;
     /// <summary>Full syncs served, PSYNCs accepted, PSYNCs refused (INFO sync_full, sync_partial_ok, sync_partial_err).</summary>
     public long SyncFull, SyncPartialOk, SyncPartialErr;
-    /// <summary>Replication stream bytes received from our master and sent to replicas (updated with Interlocked).</summary>
+    /// <summary>Replication bytes received from our master (full sync RDB and stream, kept out of NetInputBytes) and sent to replicas (updated with Interlocked).</summary>
     public long NetReplInputBytes, NetReplOutputBytes;
 
     /// <summary>Errors by their first word ("ERR", "WRONGTYPE"...), in first-seen order like Redis's rax.</summary>

@@ -128,10 +128,15 @@ public static class DataLoader
             if (!server.Aof.Startup()) return false;
         }
         finally { if (server.Config.AppendOnly) loading.End(); }
-        if (server.Config.AppendOnly) return true;
+        if (server.Config.AppendOnly)
+        {
+            server.MasterLink.OnStartupLoaded(null);
+            return true;
+        }
         var outcome = LoadRdb(server, RdbPath(server), serveClients: true, atStartup: true);
         // Its replication id and offset let replicas (or, on a replica, our master) continue with a partial resync.
         if (outcome.Ok && outcome.Result != null) server.Master.RestoreAfterLoad(outcome.Result);
+        if (outcome.Ok) server.MasterLink.OnStartupLoaded(outcome.Result);
         return outcome.Ok;
     }
 
@@ -149,7 +154,7 @@ public static class DataLoader
         server.Config.Dir.Length > 0 ? Path.Combine(server.Config.Dir, server.Config.DbFileName) : server.Config.DbFileName;
 
     /// <summary>What Redis logs from the aux fields it meets: the producer, the age, the memory at save time.</summary>
-    static void LogAux(Server server, RdbLoadResult result)
+    internal static void LogAux(Server server, RdbLoadResult result)
     {
         var log = server.Log;
         if (result.Aux.TryGetValue("redis-ver", out var version))

@@ -41,6 +41,11 @@ public sealed class Propagation
 
     /// <summary>The database the replication stream last selected (Redis's slaveseldb), -1 when the next effect must SELECT.</summary>
     public int ReplicasSelectedDb => _replicasDb;
+    /// <summary>
+    /// Set while this server is a replica: its replicas receive its master's stream as received
+    /// (<see cref="ReplicationState.Feed"/>), never what its own commands propagate (the AOF still does).
+    /// </summary>
+    public bool ReplicaMode;
 
     public void Add(int db, byte[][] argv) => Add(db, argv, PropagationTargets.All);
 
@@ -125,6 +130,7 @@ public sealed class Propagation
 
     void EmitTo(PropagationTargets target, ref int selectedDb, int db, byte[][] argv, ref byte[]? bytes)
     {
+        if (ReplicaMode && target == PropagationTargets.Replicas) return;
         bool any = false;
         foreach (var c in Consumers)
             if (TargetOf(c) == target) { any = true; break; }

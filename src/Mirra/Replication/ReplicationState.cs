@@ -32,6 +32,13 @@ public sealed class ReplicationState
     public Func<int?>? ReplicaStreamDb;
     /// <summary>The replication id, offset and stream db of the RDB loaded at startup (a replica PSYNCs with them), or null.</summary>
     public RdbReplicationInfo? LoadedFromRdb;
+    // What the replica side asks of the master side (set by the master side; null: nothing to do).
+    /// <summary>Redis's createReplicationBacklog if there is none: a replica keeps a backlog once synchronized, to serve its own replicas and survive a promotion.</summary>
+    public Action? CreateBacklog;
+    /// <summary>Redis's freeReplicationBacklog: a full sync starts a new history, nobody may continue the old one from us.</summary>
+    public Action? FreeBacklog;
+    /// <summary>Redis's disconnectSlaves: our replicas must reconnect (new history, new id, promotion).</summary>
+    public Action? DisconnectReplicas;
 
     /// <summary>
     /// Appends bytes to this server's replication stream: on a master the propagated commands, on a replica

@@ -19,6 +19,9 @@ public sealed class Keyspace
     /// <summary>True while the dataset is loaded from disk (AOF): like Redis, nothing expires then, even keys whose time is past.</summary>
     public bool Loading;
 
+    /// <summary>True while a replica runs a command of its master's stream: the master decides expiry, so no key is expired for it.</summary>
+    public bool ApplyingMasterStream;
+
     public long ExpiredKeys;
 
     /// <summary>Called with (db, key) when a key is deleted because it expired: propagation and notifications.</summary>
@@ -43,7 +46,7 @@ public sealed class Keyspace
     /// <summary>Deletes an expired key found by a lookup. Returns true when the key must be treated as absent.</summary>
     internal bool ExpireIfNeeded(Database db, KeyEntry e)
     {
-        if (Loading) return false;
+        if (Loading || ApplyingMasterStream) return false;
         if (ExpiryDisabled) return true;
         DeleteExpired(db, e);
         return true;

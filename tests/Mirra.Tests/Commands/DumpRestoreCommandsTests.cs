@@ -153,6 +153,7 @@ public class DumpRestoreCommandsTests
 
         // A replica keeps a key whose time is past: its master's DEL will come.
         s.Server.IsReplica = true;
+        s.Configure("replica-read-only", "no"); // a writable replica: its own writes are not refused
         Assert.Equal("+OK\r\n", Restore(s, "onreplica", "1", Bar, "ABSTTL"));
         var db = s.Server.Keyspace[0];
         Assert.Equal(1, db.ExpireAtOf(db.Peek("onreplica"u8)!)); // there, though readers do not see it

@@ -184,6 +184,7 @@ public class ExpireCommandsTests
         var s = new TestServer();
         s.Run("set", "a", "1");
         s.Server.IsReplica = true;
+        s.Configure("replica-read-only", "no"); // a writable replica: its own writes are not refused
         Assert.Equal(":1\r\n", s.Run("expire", "a", "-10"));
         Assert.Equal(1, s.Server.Keyspace[0].Count);
         var db = s.Server.Keyspace[0];
