@@ -1,4 +1,3 @@
-using Mirra.Persistence;
 using System.Text;
 using Mirra.Persistence;
 using Mirra.Persistence.Aof;
