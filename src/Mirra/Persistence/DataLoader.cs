@@ -122,7 +122,15 @@ public static class DataLoader
     public static bool LoadAtStartup(Server server)
     {
         var loading = server.Loading;
-        if (server.Config.AppendOnly) loading.Begin(0, server.Clock.NowMs()); // INFO shows loading:1 meanwhile
+        if (server.Config.AppendOnly)
+        {
+            loading.Begin(AofBytes(server), server.Clock.NowMs()); // INFO shows loading:1 meanwhile
+            server.Aof.Loader.Progress = bytes =>
+            {
+                loading.LoadedBytes = bytes;
+                server.Executor.ServeWhileBlocked(); // waiting clients get -LOADING (INFO and the like answer)
+            };
+        }
         try
         {
             if (!server.Aof.Startup()) return false;
@@ -138,6 +146,17 @@ public static class DataLoader
         if (outcome.Ok && outcome.Result != null) server.Master.RestoreAfterLoad(outcome.Result);
         if (outcome.Ok) server.MasterLink.OnStartupLoaded(outcome.Result);
         return outcome.Ok;
+    }
+
+    /// <summary>The bytes of the AOF directory's files (loading_total_bytes while the AOF loads).</summary>
+    static long AofBytes(Server server)
+    {
+        try
+        {
+            var dir = new DirectoryInfo(server.Aof.AofDirPath);
+            return dir.Exists ? dir.EnumerateFiles().Sum(f => f.Length) : 0;
+        }
+        catch (IOException) { return 0; }
     }
 
     /// <summary>Loads an RDB embedded in the AOF (its base file or an old preamble); returns the offset just after it.</summary>

@@ -569,4 +569,22 @@ public class AofWriterTests
         Assert.Equal("$1\r\nv\r\n", next.Run("HGET", "h", "f"));
         Assert.Equal("$1\r\n2\r\n", next.Run("GET", "in-incr"));
     }
+
+    [Fact]
+    public void LoadingReportsItsProgressEveryThousandCommands()
+    {
+        using var dir = new TempDir();
+        using (var s = new AofServer(dir.Path, "appendonly", "yes"))
+        {
+            Assert.True(s.Aof.Startup());
+            for (int i = 0; i < 3000; i++) s.Run("SET", $"k{i}", "v");
+        }
+        using var next = new AofServer(dir.Path, "appendonly", "yes");
+        var reports = new List<long>();
+        next.Aof.Loader.Progress = reports.Add;
+        Assert.True(next.Aof.Startup());
+        Assert.Equal(2, reports.Count); // after commands 1024 and 2048 (SELECT included)
+        Assert.True(reports[0] > 0 && reports[1] > reports[0]);
+        Assert.Equal(":3000\r\n", next.Run("DBSIZE"));
+    }
 }

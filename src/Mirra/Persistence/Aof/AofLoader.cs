@@ -32,6 +32,11 @@ public sealed class AofLoader
     /// </summary>
     public Func<Stream, long>? RdbLoader;
 
+    /// <summary>Called every 1024 commands with the bytes loaded so far (INFO's loading fields, serving -LOADING meanwhile).</summary>
+    public Action<long>? Progress;
+    long _bytesOfEarlierFiles;
+    int _commandsSinceProgress;
+
     /// <summary>After <see cref="LoadAll"/>: bytes of the base and incr files (aof_current_size) and of the base (aof_base_size).</summary>
     public long TotalSize, BaseSize;
 
@@ -78,6 +83,7 @@ public sealed class AofLoader
                 bool lastFile = ++loaded == totalFiles;
                 long start = Stopwatch.GetTimestamp();
                 status = LoadFile(dirPath, f.FileName);
+                _bytesOfEarlierFiles += new FileInfo(Path.Combine(dirPath, f.FileName)).Length;
                 if (status == AofLoadStatus.Ok || (status == AofLoadStatus.Truncated && lastFile))
                     log.Notice($"DB loaded from {(isBase ? "base" : "incr")} file {f.FileName}: {Seconds(start)} seconds");
                 // Data exists (total > 0), so an empty incr file is just empty.
@@ -227,6 +233,11 @@ public sealed class AofLoader
             if (isMulti) validBeforeMulti = validUpTo;
             Run(ctx, client, command, args, queue: client.Is(ClientFlags.Multi) && !isExec);
             if (truncatedAllowed) validUpTo = reader.Position;
+            if (Progress != null && ++_commandsSinceProgress >= 1024)
+            {
+                _commandsSinceProgress = 0;
+                Progress(_bytesOfEarlierFiles + reader.Position);
+            }
         }
 
         // A transaction the file does not finish is dropped like a torn command.
