@@ -123,8 +123,15 @@ public readonly struct ZMemberSlot
     }
 }
 
+/// <summary>A range of sorted-set members, by score or by member: what range removals walk with (a struct, so calls inline).</summary>
+public interface IMemberRange
+{
+    bool AboveMin(double score, ReadOnlySpan<byte> member);
+    bool BelowMax(double score, ReadOnlySpan<byte> member);
+}
+
 /// <summary>A score interval (Redis's zrangespec): "(1" is exclusive, "-inf"/"+inf" unbounded.</summary>
-public readonly struct ScoreRange
+public readonly struct ScoreRange : IMemberRange
 {
     public readonly double Min, Max;
     public readonly bool MinExclusive, MaxExclusive;
@@ -136,6 +143,8 @@ public readonly struct ScoreRange
 
     public bool GteMin(double v) => MinExclusive ? v > Min : v >= Min;
     public bool LteMax(double v) => MaxExclusive ? v < Max : v <= Max;
+    bool IMemberRange.AboveMin(double score, ReadOnlySpan<byte> member) => GteMin(score);
+    bool IMemberRange.BelowMax(double score, ReadOnlySpan<byte> member) => LteMax(score);
     /// <summary>True when no score can be in the range.</summary>
     public bool IsEmpty => Min > Max || (Min == Max && (MinExclusive || MaxExclusive));
 }
@@ -144,7 +153,7 @@ public readonly struct ScoreRange
 /// A member interval (Redis's zlexrangespec): "[a" inclusive, "(a" exclusive, "-" below every member and
 /// "+" above every member (both count as exclusive, as in Redis).
 /// </summary>
-public readonly struct LexRange
+public readonly struct LexRange : IMemberRange
 {
     public enum Bound : byte { Value, MinusInfinity, PlusInfinity }
 
@@ -177,6 +186,9 @@ public readonly struct LexRange
         int c = Compare(member, Max, MaxKind);
         return MaxExclusive ? c < 0 : c <= 0;
     }
+
+    bool IMemberRange.AboveMin(double score, ReadOnlySpan<byte> member) => GteMin(member);
+    bool IMemberRange.BelowMax(double score, ReadOnlySpan<byte> member) => LteMax(member);
 
     /// <summary>True when the bounds leave no room (min above max, or equal with an exclusive side).</summary>
     public bool IsEmpty
@@ -646,69 +658,42 @@ public sealed class SortedSetValue : IAggregateValue
     }
 
     /// <summary>ZREMRANGEBYSCORE.</summary>
-    public long RemoveRangeByScore(in ScoreRange range, Action? beforeWrite = null)
-    {
-        if (_lp != null)
-        {
-            var c = FirstInRange(range);
-            if (!c.IsValid) return 0;
-            int start = c.Position, n = 0;
-            for (; c.IsValid && range.LteMax(c.Score); c.MoveNext()) n++;
-            if (n == 0) return 0;
-            beforeWrite?.Invoke();
-            CompactDeleteRange(start, n);
-            return n;
-        }
-        var f = _full!;
-        var path = new NodePath();
-        Span<ZSetNode> update = path;
-        var x = f.Header;
-        for (int i = f.Level - 1; i >= 0; i--)
-        {
-            while (x.Level(i).Forward is { } next && !range.GteMin(next.Score)) x = next;
-            update[i] = x;
-        }
-        var node = x.L0.Forward;
-        long removed = 0;
-        if (node != null && range.LteMax(node.Score)) beforeWrite?.Invoke();
-        while (node != null && range.LteMax(node.Score))
-        {
-            var next = node.L0.Forward;
-            DeleteNode(node, update);
-            f.Dict.Remove(node.Key);
-            removed++;
-            node = next;
-        }
-        return removed;
-    }
+    public long RemoveRangeByScore(in ScoreRange range, Action? beforeWrite = null) =>
+        _lp != null ? RemoveCompactRange(FirstInRange(range), range, beforeWrite) : RemoveSkiplistRange(range, beforeWrite);
 
     /// <summary>ZREMRANGEBYLEX.</summary>
-    public long RemoveRangeByLex(in LexRange range, Action? beforeWrite = null)
+    public long RemoveRangeByLex(in LexRange range, Action? beforeWrite = null) =>
+        _lp != null ? RemoveCompactRange(FirstInLexRange(range), range, beforeWrite) : RemoveSkiplistRange(range, beforeWrite);
+
+    /// <summary>Removes the listpack run that starts at <paramref name="first"/> and stays within <paramref name="range"/>.</summary>
+    long RemoveCompactRange<TRange>(ZCursor first, in TRange range, Action? beforeWrite) where TRange : struct, IMemberRange
     {
-        if (_lp != null)
-        {
-            var c = FirstInLexRange(range);
-            if (!c.IsValid) return 0;
-            int start = c.Position, n = 0;
-            for (; c.IsValid && range.LteMax(c.Member); c.MoveNext()) n++;
-            if (n == 0) return 0;
-            beforeWrite?.Invoke();
-            CompactDeleteRange(start, n);
-            return n;
-        }
+        var c = first;
+        if (!c.IsValid) return 0;
+        int start = c.Position, n = 0;
+        for (; c.IsValid && range.BelowMax(c.Score, c.Member); c.MoveNext()) n++;
+        if (n == 0) return 0;
+        beforeWrite?.Invoke();
+        CompactDeleteRange(start, n);
+        return n;
+    }
+
+    /// <summary>Walks down to the first node within <paramref name="range"/> and unlinks nodes while they stay in it.</summary>
+    long RemoveSkiplistRange<TRange>(in TRange range, Action? beforeWrite) where TRange : struct, IMemberRange
+    {
         var f = _full!;
         var path = new NodePath();
         Span<ZSetNode> update = path;
         var x = f.Header;
         for (int i = f.Level - 1; i >= 0; i--)
         {
-            while (x.Level(i).Forward is { } next && !range.GteMin(next.Key)) x = next;
+            while (x.Level(i).Forward is { } next && !range.AboveMin(next.Score, next.Key)) x = next;
             update[i] = x;
         }
         var node = x.L0.Forward;
         long removed = 0;
-        if (node != null && range.LteMax(node.Key)) beforeWrite?.Invoke();
-        while (node != null && range.LteMax(node.Key))
+        if (node != null && range.BelowMax(node.Score, node.Key)) beforeWrite?.Invoke();
+        while (node != null && range.BelowMax(node.Score, node.Key))
         {
             var next = node.L0.Forward;
             DeleteNode(node, update);
