@@ -251,6 +251,8 @@ public static class ConfigText
         FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
         UnauthorizedAccessException => "Permission denied",
         PathTooLongException => "File name too long",
+        IOException io when (io.HResult & 0xffff) == 28 => "No space left on device",
+        IOException io when (io.HResult & 0xffff) == 30 => "Read-only file system",
         _ => e.Message,
     };
 }

@@ -36,7 +36,7 @@ public static class DataLoader
         catch (FileNotFoundException) { return new Outcome(true, true, 0, 0, null, null); }
         catch (Exception ex)
         {
-            string error = $"Fatal error loading the DB: {DurableFiles.Describe(ex)}. Exiting.";
+            string error = $"Fatal error loading the DB: {Mirra.Config.ConfigText.Strerror(ex)}. Exiting.";
             log.Warning(error);
             return new Outcome(false, false, 0, 0, error, null);
         }
@@ -77,7 +77,7 @@ public static class DataLoader
         }
         catch (IOException ex)
         {
-            string error = $"Fatal error loading the DB: {DurableFiles.Describe(ex)}. Exiting.";
+            string error = $"Fatal error loading the DB: {Mirra.Config.ConfigText.Strerror(ex)}. Exiting.";
             log.Warning(error);
             return new Outcome(false, false, 0, 0, error, null);
         }

@@ -72,7 +72,7 @@ public sealed class RdbPersistence
         try { file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16); }
         catch (Exception ex)
         {
-            string reason = $"Failed opening the temp RDB file {Path.GetFileName(temp)} (in server root dir {RootDir}) for saving: {DurableFiles.Describe(ex)}";
+            string reason = $"Failed opening the temp RDB file {Path.GetFileName(temp)} (in server root dir {RootDir}) for saving: {Mirra.Config.ConfigText.Strerror(ex)}";
             log.Warning(reason);
             return reason;
         }
@@ -87,7 +87,7 @@ public sealed class RdbPersistence
         catch (Exception ex)
         {
             TryDelete(temp);
-            string reason = $"Write error saving DB on disk: {DurableFiles.Describe(ex)}";
+            string reason = $"Write error saving DB on disk: {Mirra.Config.ConfigText.Strerror(ex)}";
             log.Warning(reason);
             return reason;
         }
@@ -111,7 +111,7 @@ public sealed class RdbPersistence
         catch (Exception ex)
         {
             // Redis's child would fail at this point and the parent would report it: same outcome.
-            log.Warning($"Failed opening the temp RDB file {Path.GetFileName(temp)} (in server root dir {RootDir}) for saving: {DurableFiles.Describe(ex)}");
+            log.Warning($"Failed opening the temp RDB file {Path.GetFileName(temp)} (in server root dir {RootDir}) for saving: {Mirra.Config.ConfigText.Strerror(ex)}");
             log.Warning("Background saving error");
             LastBgsaveOk = false;
             return null;
@@ -134,8 +134,8 @@ public sealed class RdbPersistence
         string temp = _bgsaveTemp!;
         Background = null;
         _bgsaveTemp = null;
-        string? error = job.Error != null ? DurableFiles.Describe(job.Error) : null;
-        try { job.Destination.Dispose(); } catch (Exception ex) { error ??= DurableFiles.Describe(ex); }
+        string? error = job.Error != null ? Mirra.Config.ConfigText.Strerror(job.Error) : null;
+        try { job.Destination.Dispose(); } catch (Exception ex) { error ??= Mirra.Config.ConfigText.Strerror(ex); }
         if (error == null && Install(temp) == null)
         {
             log.Notice("DB saved on disk");
@@ -166,7 +166,7 @@ public sealed class RdbPersistence
         }
         catch (Exception ex)
         {
-            string reason = $"Error moving temp DB file {Path.GetFileName(temp)} on the final destination {_server.Config.DbFileName} (in server root dir {RootDir}): {DurableFiles.Describe(ex)}";
+            string reason = $"Error moving temp DB file {Path.GetFileName(temp)} on the final destination {_server.Config.DbFileName} (in server root dir {RootDir}): {Mirra.Config.ConfigText.Strerror(ex)}";
             _server.Log.Warning(reason);
             TryDelete(temp);
             return reason;

@@ -204,7 +204,7 @@ sealed class MasterConnection
                     try { temp = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16); }
                     catch (Exception ex)
                     {
-                        _server.Log.Warning("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + Persistence.DurableFiles.Describe(ex));
+                        _server.Log.Warning("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + Mirra.Config.ConfigText.Strerror(ex));
                         tempPath = null;
                         _link.HandshakeFailed(this);
                         return;

@@ -119,7 +119,7 @@ public sealed partial class MasterLink
         try { File.Move(tempPath, path, overwrite: true); }
         catch (Exception ex)
         {
-            log.Warning($"Failed trying to rename the temp DB into {_server.Config.DbFileName} in MASTER <-> REPLICA synchronization: {DurableFiles.Describe(ex)}");
+            log.Warning($"Failed trying to rename the temp DB into {_server.Config.DbFileName} in MASTER <-> REPLICA synchronization: {Mirra.Config.ConfigText.Strerror(ex)}");
             CancelHandshake(reconnect: true);
             return null;
         }
@@ -131,7 +131,7 @@ public sealed partial class MasterLink
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            log.Warning("Failed trying to load the MASTER synchronization DB from disk: " + DurableFiles.Describe(ex));
+            log.Warning("Failed trying to load the MASTER synchronization DB from disk: " + Mirra.Config.ConfigText.Strerror(ex));
         }
         if (result == null)
         {

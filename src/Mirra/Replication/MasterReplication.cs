@@ -628,7 +628,7 @@ public sealed class MasterReplication : IStreamConsumer
             catch (Exception ex)
             {
                 _server.OutputBufferLimits.ScheduleClose(link.Client);
-                Log.Warning($"SYNC failed. Can't open/stat DB after BGSAVE: {DurableFiles.Describe(ex)}");
+                Log.Warning($"SYNC failed. Can't open/stat DB after BGSAVE: {Mirra.Config.ConfigText.Strerror(ex)}");
                 continue;
             }
             long length = file.Length;

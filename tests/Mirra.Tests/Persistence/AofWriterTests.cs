@@ -1,3 +1,4 @@
+using Mirra.Persistence;
 using System.Text;
 using Mirra.Engine;
 using Mirra.Persistence.Aof;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Mirra.Persistence.Aof;
+namespace Mirra.Persistence;
 
 /// <summary>
 /// The few POSIX file calls the AOF needs with Redis's exact semantics: open with O_APPEND, write(2)
