@@ -20,6 +20,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 dotnet build Mirra.slnx -c Release -nologo -v q
-dotnet test tests/Mirra.Tests -c Release --no-build --nologo -v q
+dotnet test tests/Mirra.Tests -c Release --no-build --nologo -v q --logger "console;verbosity=minimal"
 npm install --prefix tests/Mirra.IntegrationTests/node --no-audit --no-fund --silent
-dotnet test tests/Mirra.IntegrationTests -c Release --no-build --nologo -v q
+dotnet test tests/Mirra.IntegrationTests -c Release --no-build --nologo -v q --logger "console;verbosity=minimal"

@@ -65,12 +65,12 @@ public class AofTests
         string before = Dump(first);
         Assert.Contains("0 bin string", before);
         Assert.Equal(0, first.Stop());
-        Assert.Contains("Calling fsync() on the AOF file.", first.LogText());
+        first.WaitForLog("Calling fsync() on the AOF file.");
 
         using var second = ServerProcess.StartMirra("--appendonly", "yes", "--dir", first.Dir);
         Assert.Equal(before, Dump(second));
-        Assert.Contains("Opening AOF incr file appendonly.aof.1.incr.aof on server start", second.LogText());
-        Assert.Contains("DB loaded from append only file: ", second.LogText());
+        second.WaitForLog("Opening AOF incr file appendonly.aof.1.incr.aof on server start");
+        second.WaitForLog("DB loaded from append only file: ");
     }
 
     [Theory]
@@ -120,7 +120,7 @@ public class AofTests
         }
         string before = Dump(mirra);
         Assert.Equal(0, mirra.Stop());
-        Assert.Contains("Background AOF rewrite terminated with success", mirra.LogText());
+        mirra.WaitForLog("Background AOF rewrite terminated with success");
 
         using var again = ServerProcess.StartMirra("--appendonly", "yes", "--dir", mirra.Dir);
         Assert.Equal(before, Dump(again));
@@ -156,7 +156,7 @@ public class AofTests
 
         using var mirra = ServerProcess.StartMirra("--appendonly", "yes", "--dir", redis.Dir);
         Assert.Equal(before, Dump(mirra));
-        Assert.Contains("DB loaded from base file appendonly.aof.2.base.aof", mirra.LogText());
+        mirra.WaitForLog("DB loaded from base file appendonly.aof.2.base.aof");
         // And Mirra goes on writing where redis-server stopped.
         using (var c = mirra.Connect()) Assert.Equal("OK", c.Call("SET", "from-mirra", "1").AsString());
         Assert.Equal(0, mirra.Stop());

@@ -173,7 +173,7 @@ public class ServerLifecycleTests
         c.Send("SHUTDOWN"); // the save points make it save
         Assert.True(c.IsClosedByServer(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, server.Stop(TimeSpan.FromSeconds(10)));
-        Assert.Contains("* DB saved on disk", server.LogText());
+        server.WaitForLog("* DB saved on disk");
         Assert.True(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
     }
 

@@ -23,7 +23,7 @@ public class ServerProcessTests
         var info = server.Call("INFO", "server").AsString();
         Assert.Contains($"process_id:{server.Pid}\r\n", info);
         Assert.Contains($"tcp_port:{server.Port}\r\n", info);
-        Assert.Contains("Ready to accept connections", server.LogText());
+        server.WaitForLog("Ready to accept connections");
         Assert.True(File.Exists(server.LogPath));
     }
 
@@ -66,7 +66,7 @@ public class ServerProcessTests
         server.Dispose();
         Assert.False(ProcessAlive(pid), $"pid {pid} still alive");
         Assert.False(Directory.Exists(dir));
-        Assert.Contains("Redis is now ready to exit", server.LogText()); // SIGTERM path, not SIGKILL
+        server.WaitForLog("Redis is now ready to exit"); // SIGTERM path, not SIGKILL
         server.Dispose(); // idempotent
     }
 

@@ -79,7 +79,7 @@ public class RdbPersistenceTests
         using var mirra = ServerProcess.StartMirra("--save", "", "--dir", redis.Dir);
         using var c = mirra.Connect();
         Assert.Equal(expected, KeyspaceDump.Of(c));
-        Assert.Contains("Done loading RDB, keys loaded:", mirra.LogText());
+        mirra.WaitForLog("Done loading RDB, keys loaded:");
         Assert.Contains("rdb_last_load_keys_loaded:" + expected.Count, c.Call("INFO", "persistence").Text);
     }
 
@@ -96,7 +96,7 @@ public class RdbPersistenceTests
         using (var c = mirra.Connect())
         {
             Assert.Equal("1", c.Call("GET", "kept").Text);
-            Assert.Contains("Saving the final RDB snapshot before exiting.", mirra.LogText());
+            mirra.WaitForLog("Saving the final RDB snapshot before exiting.");
             c.Call("SET", "lost", "1");
             try { c.Call("SHUTDOWN", "NOSAVE"); } catch (IOException) { }
         }
@@ -135,7 +135,7 @@ public class RdbPersistenceTests
         }
         Assert.Equal("0", Field(c.Call("INFO", "persistence").Text!, "rdb_bgsave_in_progress"));
         Assert.Equal("ok", Field(c.Call("INFO", "persistence").Text!, "rdb_last_bgsave_status"));
-        Assert.Contains("Background saving terminated with success", mirra.LogText());
+        mirra.WaitForLog("Background saving terminated with success");
 
         // A real redis-server reads the file: exactly the original keys and values.
         using var redis = ServerProcess.StartRedis("--save", "", "--dir", mirra.Dir);
@@ -160,7 +160,7 @@ public class RdbPersistenceTests
         c.Call("SET", "more", "2");
         Assert.Equal("Background saving started", c.Call("BGSAVE").Text);
         WaitFor(() => Field(c.Call("INFO", "persistence").Text!, "rdb_last_bgsave_status") == "err");
-        Assert.Contains("Background saving error", mirra.LogText());
+        mirra.WaitForLog("Background saving error");
         Assert.Equal(good, File.ReadAllBytes(file));
 
         var denied = c.Call("SET", "x", "1");

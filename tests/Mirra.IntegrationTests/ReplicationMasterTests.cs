@@ -200,7 +200,7 @@ public class ReplicationMasterTests
         Assert.Matches($@"Partial resynchronization request from 127\.0\.0\.1:{replica.Port} accepted\. Sending \d+ bytes of backlog starting from offset \d+\.", log);
         Assert.Equal("1", Info(master, "sync_partial_ok"));
         Assert.Equal("1", Info(master, "sync_full"));
-        Assert.Contains("Successful partial resynchronization with master.", replica.LogText());
+        replica.WaitForLog("Successful partial resynchronization with master.");
 
         // A long gap: more than the backlog holds.
         replica.Stop();
@@ -211,7 +211,7 @@ public class ReplicationMasterTests
         WaitLinkUp(replica, master);
         WaitOffsetsEqual(master, replica);
         Assert.Equal(Dump(master), Dump(replica));
-        Assert.Contains($"Unable to partial resync with replica 127.0.0.1:{replica.Port} for lack of backlog (Replica request was:", master.LogText());
+        master.WaitForLog($"Unable to partial resync with replica 127.0.0.1:{replica.Port} for lack of backlog (Replica request was:");
         Assert.Equal("2", Info(master, "sync_full"));
         Assert.Equal("1", Info(master, "sync_partial_err"));
     }
@@ -269,7 +269,7 @@ public class ReplicationMasterTests
         master.WaitForLog("scheduled to be closed ASAP for overcoming of output buffer limits.");
         Assert.Matches(@"Client id=\d+ addr=127\.0\.0\.1:\d+ laddr=\S+ fd=\d+ name= age=\d+ idle=\d+ flags=S .* omem=\d+ .* scheduled to be closed ASAP for overcoming of output buffer limits\.", master.LogText());
         WaitUntil(() => Info(master, "connected_slaves") == "0", TimeSpan.FromSeconds(10), () => "the replica is still attached");
-        Assert.Contains("Connection with replica 127.0.0.1:7777 lost.", master.LogText());
+        master.WaitForLog("Connection with replica 127.0.0.1:7777 lost.");
     }
 
     [Fact]
@@ -291,16 +291,16 @@ public class ReplicationMasterTests
         long saved = long.Parse(Info(master, "second_repl_offset")!, CultureInfo.InvariantCulture) - 1;
         Assert.InRange(saved, offset, offset + 37);
         Assert.Equal(saved.ToString(CultureInfo.InvariantCulture), Info(master, "master_repl_offset"));
-        Assert.Contains("replicas are in sync when shutting down.", master.LogText());
+        master.WaitForLog("replicas are in sync when shutting down.");
         Assert.NotEqual(id, Info(master, "master_replid"));
         WaitLinkUp(replica, master);
         using (var c = master.Connect()) AssertOk(c.Call("SET", "after-restart", "yes"));
         WaitOffsetsEqual(master, replica);
         Assert.Equal(Dump(master), Dump(replica));
-        Assert.Contains($"Partial resynchronization request from 127.0.0.1:{replica.Port} accepted. Sending 0 bytes of backlog starting from offset {saved + 1}.", master.LogText());
+        master.WaitForLog($"Partial resynchronization request from 127.0.0.1:{replica.Port} accepted. Sending 0 bytes of backlog starting from offset {saved + 1}.");
         Assert.Equal("1", Info(master, "sync_partial_ok"));
         Assert.Equal("0", Info(master, "sync_full"));
-        Assert.Contains("Master replication ID changed to " + Info(master, "master_replid"), replica.LogText());
+        replica.WaitForLog("Master replication ID changed to " + Info(master, "master_replid"));
     }
 
     [Fact]
@@ -319,7 +319,7 @@ public class ReplicationMasterTests
             Assert.True(check.ExitCode == 0, check.ToString());
             Assert.Contains("RDB looks OK!", check.Stdout + check.Stderr);
         }
-        Assert.Contains("Replica 127.0.0.1:<unknown-replica-port> asks for synchronization", master.LogText());
+        master.WaitForLog("Replica 127.0.0.1:<unknown-replica-port> asks for synchronization");
         WaitUntil(() => Info(master, "connected_slaves") == "0", TimeSpan.FromSeconds(10), () => "redis-cli still attached");
     }
 }

@@ -227,7 +227,7 @@ public class ReplicationReplicaTests
         Assert.Contains("Caching the disconnected master state.", log);
         Assert.Contains("Trying a partial resynchronization (request ", log);
         Assert.Contains("Successful partial resynchronization with master.", log);
-        Assert.Contains("Partial resynchronization request from", master.LogText());
+        master.WaitForLog("Partial resynchronization request from");
         Assert.Single(log.Split('\n'), l => l.Contains("Full resync from master"));
     }
 
