@@ -72,7 +72,14 @@ public sealed class MasterReplication : IStreamConsumer
         var previousUnblock = server.Clients.UnblockHandler;
         server.Clients.UnblockHandler = (c, error) => (previousUnblock?.Invoke(c, error) ?? false) || UnblockWait(c, error);
         var registry = server.ConfigRegistry;
-        registry.RegisterApplyHook("repl-backlog-size", _ => { Backlog?.Resize(server.Config.ReplBacklogSize); return null; });
+        registry.RegisterApplyHook("repl-backlog-size", _ =>
+        {
+            // As Redis's resize: a size set below the minimum is raised to it, and CONFIG GET shows the raised value.
+            if (server.Config.ReplBacklogSize < ReplicationBuffer.MinBacklogSize)
+                registry.SetInternal("repl-backlog-size", ReplicationBuffer.MinBacklogSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Backlog?.Resize(server.Config.ReplBacklogSize);
+            return null;
+        });
         registry.MarkImplemented("repl-backlog-size", "repl-backlog-ttl", "repl-diskless-sync", "repl-diskless-sync-delay",
             "repl-diskless-sync-max-replicas", "repl-ping-replica-period", "repl-timeout", "min-replicas-to-write",
             "min-replicas-max-lag", "client-output-buffer-limit", "repl-disable-tcp-nodelay");

@@ -493,6 +493,17 @@ public class MasterReplicationTests
         Assert.Equal(histlen, h.Info("repl_backlog_histlen"));
         Assert.Equal("+OK\r\n", h.Run("CONFIG", "SET", "repl-backlog-size", "1000"));
         Assert.Equal("16384", h.Info("repl_backlog_size")); // the minimum
+        Assert.Equal("*2\r\n$17\r\nrepl-backlog-size\r\n$5\r\n16384\r\n", h.Run("CONFIG", "GET", "repl-backlog-size"));
+    }
+
+    [Fact]
+    public void ABacklogSizeSetBelowTheMinimumReadsBackAsTheMinimumEvenWithoutABacklog()
+    {
+        var h = new ReplicaHarness(new TestServer());
+        Assert.Equal("+OK\r\n", h.Run("CONFIG", "SET", "repl-backlog-size", "1000"));
+        Assert.Equal("*2\r\n$17\r\nrepl-backlog-size\r\n$5\r\n16384\r\n", h.Run("CONFIG", "GET", "repl-backlog-size"));
+        Assert.Equal("+OK\r\n", h.Run("CONFIG", "SET", "repl-backlog-size", "20000"));
+        Assert.Equal("*2\r\n$17\r\nrepl-backlog-size\r\n$5\r\n20000\r\n", h.Run("CONFIG", "GET", "repl-backlog-size"));
     }
 
     [Fact]
