@@ -93,11 +93,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# start_server NAME: starts mirra or redis; sets SERVER_PID[NAME] and SERVER_PORT[NAME].
+# start_server NAME [KIND [ARGS...]]: starts KIND (mirra or redis; default NAME) as NAME with its own work
+# dir, plus redis-server style ARGS (e.g. --repl-backlog-size 64mb); sets SERVER_PID[NAME] and
+# SERVER_PORT[NAME]. NAME may differ from KIND to run several servers of a kind (e.g. mirra_replica).
 start_server() {
-  local name=$1 timeout port pid dir attempt i ready
-  local -a cmd
-  case "$name" in
+  local name=$1 kind=${2:-$1} timeout port pid dir attempt i ready
+  local -a cmd extra=("${@:3}")
+  case "$kind" in
     mirra)
       read -r -a cmd <<<"$MIRRA_CMD"
       [[ -x "${cmd[0]}" ]] || command -v "${cmd[0]}" >/dev/null 2>&1 ||
@@ -107,13 +109,13 @@ start_server() {
       read -r -a cmd <<<"$REDIS_CMD"
       need_tool "${cmd[0]}"
       timeout=$START_TIMEOUT_REDIS ;;
-    *) die "unknown server '$name' in SERVERS (use mirra and/or redis)" ;;
+    *) die "unknown server '$kind' in SERVERS (use mirra and/or redis)" ;;
   esac
   dir="$WORK/$name"
   mkdir -p "$dir"
   for attempt in 1 2 3 4 5; do
     port=$(pick_port)
-    "${cmd[@]}" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+    "${cmd[@]}" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" "${extra[@]}" \
       >>"$dir/server.log" 2>&1 </dev/null &
     pid=$!
     SERVER_PID[$name]=$pid
@@ -151,9 +153,14 @@ start_server() {
 # restart_server NAME: stops NAME by PID and starts it again in its work dir (on a new port), e.g. so
 # that it loads the RDB file it saved there. Its log goes on in the same file.
 restart_server() {
+  stop_server "$1"
+  start_server "$1"
+}
+
+# stop_server NAME: stops NAME by PID (SIGTERM, then SIGKILL) and forgets it.
+stop_server() {
   stop_pid "${SERVER_PID[$1]}"
   unset "SERVER_PID[$1]"
-  start_server "$1"
 }
 
 # pipe_load PORT FILE COMMANDS: feeds the RESP stream FILE to the server with redis-cli --pipe and
@@ -256,6 +263,41 @@ median() {
 }
 
 has_server() { [[ " $SERVERS " == *" $1 "* ]]; }
+
+# now_us: sets NOW_US to the wall clock in microseconds (no fork).
+now_us() { NOW_US=${EPOCHREALTIME//[.,]/}; }
+secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e6 }'; }
+cli() { redis-cli -h 127.0.0.1 -p "$@"; }
+
+# ---- per-round results of the phase-based scripts (persistence.sh, replication.sh) --------------
+# A measuring step returns 1 with the reason in FAIL_REASON (never dies); the script records it in
+# FAILED["server|phase"] (or FAILED["server|data"] when the data set failed) and goes on.
+FAIL_REASON=
+declare -A M=() FAILED=()    # M["server|metric"]: the values of the rounds, space-separated
+add() { M["$1|$2"]+="$3 "; }
+
+# cell SERVER PHASE METRIC AGG: median or max of the rounds; "-" when the server was not run, "n/a"
+# when its data set or that phase failed.
+cell() {
+  if ! has_server "$1"; then echo -
+  elif [[ -n "${FAILED["$1|data"]:-}${FAILED["$1|$2"]:-}" ]]; then echo n/a
+  elif [[ "$4" == max ]]; then
+    # shellcheck disable=SC2086
+    printf '%s\n' ${M["$1|$3"]:-} | sort -g | tail -n 1
+  else
+    # shellcheck disable=SC2086
+    median ${M["$1|$3"]:-}
+  fi
+}
+# row KIND LABEL PHASE METRIC AGG TARGET: one table line, mirra, redis, mirra/redis and the target;
+# KIND mib (bytes shown in MiB) or num.
+row() {
+  local kind=$1 label=$2 m r q
+  m=$(cell mirra "$3" "$4" "$5"); r=$(cell redis "$3" "$4" "$5")
+  if [[ "$m" == n/a || "$r" == n/a ]]; then q=n/a; else q=$(ratio "$m" "$r"); fi
+  if [[ "$kind" == mib ]]; then m=$(mib "$m"); r=$(mib "$r"); fi
+  printf '%-44s %12s %12s %12s  %s\n' "$label" "${m:--}" "${r:--}" "$q" "$6"
+}
 
 need_tool redis-cli
 need_tool ss

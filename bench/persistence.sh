@@ -34,14 +34,6 @@ SERVER_LIST=()
 for s in mirra redis; do has_server "$s" && SERVER_LIST+=("$s"); done
 
 # ---- measuring helpers: they return 1 with the reason in FAIL_REASON (never die) ---------------
-FAIL_REASON=
-declare -A M=() FAILED=()    # M["server|metric"]: the values of the rounds, space-separated
-add() { M["$1|$2"]+="$3 "; }
-
-# now_us: sets NOW_US to the wall clock in microseconds (no fork).
-now_us() { NOW_US=${EPOCHREALTIME//[.,]/}; }
-secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e6 }'; }
-cli() { redis-cli -h 127.0.0.1 -p "$@"; }
 
 # mem_kb PID: sets MEM_KB to the VmRSS of PID plus the Private_Dirty of each child process (Redis's
 # forked BGSAVE child: the pages copy-on-write has duplicated, plus the child's own allocations), and
@@ -216,28 +208,6 @@ for phase in idle load; do
     log "$phase round $round/$ROUNDS done"
   done
 done
-
-# cell SERVER PHASE METRIC AGG: median or max of the rounds; "-" when the server was not run, "n/a"
-# when its data set or that phase failed.
-cell() {
-  if ! has_server "$1"; then echo -
-  elif [[ -n "${FAILED["$1|data"]:-}${FAILED["$1|$2"]:-}" ]]; then echo n/a
-  elif [[ "$4" == max ]]; then
-    # shellcheck disable=SC2086
-    printf '%s\n' ${M["$1|$3"]:-} | sort -g | tail -n 1
-  else
-    # shellcheck disable=SC2086
-    median ${M["$1|$3"]:-}
-  fi
-}
-# row KIND LABEL PHASE METRIC AGG TARGET: KIND mib (bytes shown in MiB) or num.
-row() {
-  local kind=$1 label=$2 m r q
-  m=$(cell mirra "$3" "$4" "$5"); r=$(cell redis "$3" "$4" "$5")
-  if [[ "$m" == n/a || "$r" == n/a ]]; then q=n/a; else q=$(ratio "$m" "$r"); fi
-  if [[ "$kind" == mib ]]; then m=$(mib "$m"); r=$(mib "$r"); fi
-  printf '%-44s %12s %12s %12s  %s\n' "$label" "${m:--}" "${r:--}" "$q" "$6"
-}
 
 printf '\n%s seed-shaped hashes (HSET key:<i> nombre .. apellido .. email ..), %s rounds\n\n' "$KEYS" "$ROUNDS"
 printf '%-44s %12s %12s %12s  %s\n' "metric" "mirra" "redis" "mirra/redis" "target"
