@@ -227,7 +227,7 @@ public sealed class Dispatcher
         server.Stats.TotalCommandsProcessed++;
 
         if (server.Dirty != dirtyBefore && !server.Propagation.ExplicitEffects && server.Propagation.Active)
-            server.Propagation.Add(client.Db.Index, ctx.CopyArgs());
+            server.Propagation.AddAsReceived(client.Db.Index, ctx);
         server.Propagation.EndCommand();
         if (server.Replication.Offset != offsetBefore) client.WaitOffset = server.Replication.Offset; // WAIT waits for this
 

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using Mirra.Protocol;
 
 namespace Mirra.Replication;
 
@@ -30,6 +31,12 @@ public sealed class Propagation
     int _replicasDb = -1, _aofDb = -1;
     /// <summary>True between BeginCommand and the EndCommand that emits its effects.</summary>
     bool _inCommand;
+    /// <summary>The command to emit as received (its arguments read from the client's request, not copied), or null.</summary>
+    Engine.CommandContext? _asReceived;
+    int _asReceivedDb;
+    /// <summary>Where commands are encoded before the consumers copy them: one buffer, so the feed allocates nothing.</summary>
+    byte[] _scratch = new byte[4096];
+    bool _scratchInUse;
 
     /// <summary>Consumers of the encoded stream (the backlog and replicas, the AOF). Empty = no work.</summary>
     public readonly List<IStreamConsumer> Consumers = new();
@@ -54,6 +61,24 @@ public sealed class Propagation
     {
         ExplicitEffects = true;
         if (Active) _pending.Add((db, argv, targets));
+    }
+
+    /// <summary>
+    /// The running command goes out as received (it changed data and stated no effects of its own). Its arguments
+    /// are encoded straight from the request at EndCommand; only when other effects are already pending, or EXEC
+    /// holds them, are they copied.
+    /// </summary>
+    public void AddAsReceived(int db, Engine.CommandContext ctx)
+    {
+        if (!Active) return;
+        if (_holding || _pending.Count > 0)
+        {
+            Add(db, ctx.CopyArgs());
+            return;
+        }
+        ExplicitEffects = true;
+        _asReceived = ctx;
+        _asReceivedDb = db;
     }
 
     /// <summary>
@@ -100,13 +125,19 @@ public sealed class Propagation
     {
         if (_holding) return;
         _inCommand = false;
+        if (_asReceived is { } received)
+        {
+            _asReceived = null;
+            Emit(_asReceivedDb, new ContextArgs(received), PropagationTargets.All);
+            return;
+        }
         if (_pending.Count == 0) return;
         bool wrap = _pending.Count > 1;
-        if (wrap) Emit(_pending[0].Db, new[] { "MULTI"u8.ToArray() }, PropagationTargets.All);
-        foreach (var (db, argv, targets) in _pending) Emit(db, argv, targets);
+        if (wrap) Emit(_pending[0].Db, new ArrayArgs(Multi), PropagationTargets.All);
+        foreach (var (db, argv, targets) in _pending) Emit(db, new ArrayArgs(argv), targets);
         // Like Redis, EXEC carries the last effect's database, so it never brings a SELECT of its own
         // (except to a target that did not receive that last effect).
-        if (wrap) Emit(_pending[^1].Db, new[] { "EXEC"u8.ToArray() }, PropagationTargets.All);
+        if (wrap) Emit(_pending[^1].Db, new ArrayArgs(Exec), PropagationTargets.All);
         _pending.Clear();
     }
 
@@ -120,15 +151,34 @@ public sealed class Propagation
         if ((targets & PropagationTargets.Aof) != 0) _aofDb = -1;
     }
 
+    static readonly byte[][] Multi = ["MULTI"u8.ToArray()], Exec = ["EXEC"u8.ToArray()];
+
     /// <summary>Writes one command to the consumers of <paramref name="targets"/>, each target's stream preceded by SELECT when <paramref name="db"/> is not its database (-1: any database).</summary>
-    void Emit(int db, byte[][] argv, PropagationTargets targets)
+    void Emit<TArgs>(int db, TArgs argv, PropagationTargets targets) where TArgs : ICommandArgs
     {
-        byte[]? bytes = null;
-        if ((targets & PropagationTargets.Replicas) != 0) EmitTo(PropagationTargets.Replicas, ref _replicasDb, db, argv, ref bytes);
-        if ((targets & PropagationTargets.Aof) != 0) EmitTo(PropagationTargets.Aof, ref _aofDb, db, argv, ref bytes);
+        // A consumer that propagates while it consumes (never expected) gets buffers of its own.
+        bool reentered = _scratchInUse;
+        byte[] buffer = reentered ? new byte[256] : _scratch;
+        _scratchInUse = true;
+        try
+        {
+            int length = -1;
+            if ((targets & PropagationTargets.Replicas) != 0) EmitTo(PropagationTargets.Replicas, ref _replicasDb, db, argv, ref buffer, ref length);
+            if ((targets & PropagationTargets.Aof) != 0) EmitTo(PropagationTargets.Aof, ref _aofDb, db, argv, ref buffer, ref length);
+        }
+        finally
+        {
+            if (!reentered)
+            {
+                _scratch = buffer;
+                _scratchInUse = false;
+            }
+        }
     }
 
-    void EmitTo(PropagationTargets target, ref int selectedDb, int db, byte[][] argv, ref byte[]? bytes)
+    /// <summary>Writes to one target; <paramref name="length"/> is the command's encoded length in <paramref name="buffer"/> once encoded (-1 before).</summary>
+    void EmitTo<TArgs>(PropagationTargets target, ref int selectedDb, int db, TArgs argv, ref byte[] buffer, ref int length)
+        where TArgs : ICommandArgs
     {
         if (ReplicaMode && target == PropagationTargets.Replicas) return;
         bool any = false;
@@ -137,16 +187,37 @@ public sealed class Propagation
         if (!any) return; // like Redis: a target nobody consumes keeps its selected database
         if (db >= 0 && db != selectedDb)
         {
-            Span<byte> digits = stackalloc byte[12];
-            Utf8Formatter.TryFormat(db, digits, out int n);
-            var select = Protocol.RespEncoding.EncodeCommand(new[] { "SELECT"u8.ToArray(), digits[..n].ToArray() });
-            Write(target, select);
+            Write(target, SelectCommand(db));
             selectedDb = db;
         }
-        Write(target, bytes ??= Protocol.RespEncoding.EncodeCommand(argv));
+        if (length < 0) length = RespEncoding.EncodeCommand(argv, ref buffer);
+        Write(target, buffer.AsSpan(0, length));
     }
 
-    void Write(PropagationTargets target, byte[] resp)
+    /// <summary>SELECT &lt;db&gt; as RESP, encoded once per database.</summary>
+    static byte[] SelectCommand(int db)
+    {
+        if ((uint)db < (uint)SelectCache.Length) return SelectCache[db] ??= EncodeSelect(db);
+        return EncodeSelect(db);
+    }
+
+    static readonly byte[]?[] SelectCache = new byte[]?[64];
+
+    static byte[] EncodeSelect(int db)
+    {
+        Span<byte> digits = stackalloc byte[12];
+        Utf8Formatter.TryFormat(db, digits, out int n);
+        return RespEncoding.EncodeCommand(new[] { "SELECT"u8.ToArray(), digits[..n].ToArray() });
+    }
+
+    /// <summary>A command's arguments read from its context (the client's request), without copies.</summary>
+    readonly struct ContextArgs(Engine.CommandContext ctx) : ICommandArgs
+    {
+        public int Count => ctx.ArgCount;
+        public ReadOnlySpan<byte> this[int i] => ctx.Arg(i);
+    }
+
+    void Write(PropagationTargets target, ReadOnlySpan<byte> resp)
     {
         foreach (var consumer in Consumers)
             if (TargetOf(consumer) == target) consumer.Append(resp);
