@@ -13,7 +13,7 @@ public static class ConfigCommands
         config.AddSubcommand(new CommandSpec("get", -3, "admin noscript loading stale", 0, 0, 0, Get)
         { Group = "server", Since = "2.0.0", Summary = "Returns the effective values of configuration parameters.", Complexity = "O(N) when N is the number of configuration parameters provided" });
         config.AddSubcommand(new CommandSpec("set", -4, "admin noscript loading stale", 0, 0, 0, Set)
-        { Group = "server", Since = "2.0.0", Summary = "Sets configuration parameters in-flight.", Complexity = "O(N) when N is the number of configuration parameters provided" });
+        { Group = "server", Since = "2.0.0", Tips = "request_policy:all_nodes response_policy:all_succeeded", Summary = "Sets configuration parameters in-flight.", Complexity = "O(N) when N is the number of configuration parameters provided" });
         config.AddSubcommand(new CommandSpec("rewrite", 2, "admin noscript loading stale", 0, 0, 0, Rewrite)
         { Group = "server", Since = "2.8.0", Summary = "Persists the effective configuration to file." });
         config.AddSubcommand(new CommandSpec("help", 2, "loading stale", 0, 0, 0, Help)
@@ -54,7 +54,7 @@ public static class ConfigCommands
             ctx.Error(error.StartsWith("ERR ") ? error : "ERR Rewriting config file: " + error);
             return;
         }
-        ctx.Server.Log.Notice("CONFIG REWRITE executed with success.");
+        ctx.Server.Log.Warning("CONFIG REWRITE executed with success."); // '#' like Redis: operators and Sentinel setups watch for it
         ctx.Reply.Ok();
     }
 

@@ -9,7 +9,7 @@ public static class ConnectionCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add(new CommandSpec("ping", -1, "fast sentinel", 0, 0, 0, Ping) { Group = "connection", Summary = "Returns the server's liveliness response." });
+        t.Add(new CommandSpec("ping", -1, "fast sentinel", 0, 0, 0, Ping) { Group = "connection", Tips = "request_policy:all_shards response_policy:all_succeeded", Summary = "Returns the server's liveliness response." });
         t.Add(new CommandSpec("echo", 2, "fast", 0, 0, 0, Echo) { Group = "connection", Summary = "Returns the given string." });
         t.Add(new CommandSpec("quit", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, Quit) { Group = "connection", Summary = "Closes the connection." });
         t.Add(new CommandSpec("select", 2, "loading stale fast", 0, 0, 0, Select) { Group = "connection", Summary = "Changes the selected database." });

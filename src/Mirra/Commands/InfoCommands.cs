@@ -10,9 +10,9 @@ public static class InfoCommands
     public static void Register(CommandTable t)
     {
         t.Add(new CommandSpec("info", -1, "loading stale", 0, 0, 0, Info)
-        { Group = "server", Summary = "Returns information and statistics about the server.", Complexity = "O(1)" });
+        { Group = "server", Acl = "dangerous", Tips = "nondeterministic_output request_policy:all_shards response_policy:special", Summary = "Returns information and statistics about the server.", Complexity = "O(1)" });
         t.Add(new CommandSpec("role", 1, "noscript loading stale fast", 0, 0, 0, Role)
-        { Group = "server", Since = "2.8.12", Summary = "Returns the replication role of the server." });
+        { Group = "server", Since = "2.8.12", Acl = "admin dangerous", Summary = "Returns the replication role of the server." });
         t.Add(new CommandSpec("time", 1, "loading stale fast", 0, 0, 0, Time)
         { Group = "server", Since = "2.6.0", Summary = "Returns the server time." });
 

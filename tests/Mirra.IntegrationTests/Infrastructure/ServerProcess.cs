@@ -131,6 +131,14 @@ public sealed class ServerProcess : IDisposable
     public static ServerProcess StartMirra(params string[] args) => Start(ServerKind.Mirra, args);
 
     /// <summary>
+    /// Starts Debian's real redis-sentinel with <paramref name="config"/> ("sentinel monitor ..." lines) as its
+    /// config file, which the sentinel rewrites as it learns. It logs to stdout, so <see cref="WaitForLog"/> and
+    /// <see cref="LogText"/> see its events (+sdown, +switch-master...). Kill/Stop/Dispose act on its PID.
+    /// </summary>
+    public static ServerProcess StartSentinel(string config) =>
+        Start(ServerKind.Redis, config: config, executable: "redis-sentinel");
+
+    /// <summary>
     /// Starts a server. <paramref name="args"/> come after the harness's own "--port P --bind 127.0.0.1 --dir D"
     /// (so they may override bind/dir, but must not set --port). <paramref name="config"/> is written to
     /// Dir/server.conf and passed as the first argument. <paramref name="startTimeout"/> defaults to 10 s for
