@@ -35,5 +35,6 @@ public static class CommandRegistry
         SyncCommands.Register(table);
         WaitCommands.Register(table);
         ReplicaOfCommands.Register(table);
+        FailoverCommands.Register(table);
     }
 }

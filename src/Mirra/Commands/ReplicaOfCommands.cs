@@ -24,6 +24,11 @@ public static class ReplicaOfCommands
             ctx.Error("ERR REPLICAOF not allowed in cluster mode.");
             return;
         }
+        if (server.Failover.State != Replication.FailoverState.None)
+        {
+            ctx.Error("ERR REPLICAOF not allowed while failing over.");
+            return;
+        }
         if (ctx.ArgIs(1, "no"u8) && ctx.ArgIs(2, "one"u8))
         {
             if (link.Host != null)
@@ -61,7 +66,7 @@ public static class ReplicaOfCommands
     }
 
     /// <summary>The requesting client as CLIENT LIST shows it while its command runs (Redis's catClientInfoString).</summary>
-    static string Describe(CommandContext ctx)
+    internal static string Describe(CommandContext ctx)
     {
         int argvMem = 0, received = 1 + Digits(ctx.ArgCount) + 2;
         for (int i = 0; i < ctx.ArgCount; i++)

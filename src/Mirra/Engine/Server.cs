@@ -45,6 +45,8 @@ public sealed class Server
     public MasterReplication Master { get; }
     /// <summary>The replica side of replication: REPLICAOF, the link to our master, applying its stream.</summary>
     public MasterLink MasterLink { get; }
+    /// <summary>The FAILOVER command's coordinated hand-over, on the master and on the target replica.</summary>
+    public Failover Failover { get; }
     /// <summary>MULTI/EXEC state and the keys clients WATCH.</summary>
     public Transactions Transactions { get; }
     /// <summary>Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN...) and the serving of ready keys.</summary>
@@ -117,6 +119,7 @@ public sealed class Server
         Commands_Register();
         ConfigHooks.Register(this);
         MasterLink = new MasterLink(this); // after the dispatcher and the AOF (its guard runs after the AOF's)
+        Failover = new Failover(this); // after the master side: its check runs after the GETACKs before sleeping
         // The two sides of replication meet here: what the replica side asks of the master side, and back.
         Replication.CreateBacklog = Master.CreateBacklog;
         Replication.FreeBacklog = Master.FreeBacklog;

@@ -60,7 +60,7 @@ public sealed class Shutdown
             _pendingFlags = flags;
             _deadlineMs = _server.Clock.NowMs() + config.ShutdownTimeout * 1000L;
             if (!_server.Clients.ClientsPaused) _server.Master.RequestAcks();
-            _server.Clients.Pause(Networking.PauseType.Write, long.MaxValue);
+            _server.Clients.Pause(Networking.PauseType.Write, long.MaxValue, Networking.PausePurpose.Shutdown);
             log.Notice("Waiting for replicas before shutting down.");
             return null;
         }
@@ -109,7 +109,7 @@ public sealed class Shutdown
             c.Resume(_server.Executor);
         }
         _blocked.Clear();
-        _server.Clients.Unpause();
+        _server.Clients.Unpause(Networking.PausePurpose.Shutdown);
     }
 
     /// <summary>Redis's finishShutdown: the replicas' state in the log, the AOF, the final save, then the exit.</summary>

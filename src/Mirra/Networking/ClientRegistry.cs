@@ -7,6 +7,9 @@ namespace Mirra.Networking;
 /// <summary>CLIENT PAUSE modes (Redis's pause types, ordered: a stronger pause wins).</summary>
 public enum PauseType { None = 0, Write = 1, All = 2 }
 
+/// <summary>Why clients are paused (Redis's pause_purpose): each purpose has its own pause and its own end.</summary>
+public enum PausePurpose { ClientCommand = 0, Shutdown = 1, Failover = 2 }
+
 /// <summary>Redis's client types (CLIENT LIST TYPE, CLIENT KILL TYPE, output buffer limit classes).</summary>
 public enum ClientType { Normal, Replica, PubSub, Master }
 
@@ -177,47 +180,86 @@ public sealed class ClientRegistry
 
     readonly List<Client> _postponed = new();
     TimerQueue.TimerEntry? _pauseTimer;
+    /// <summary>One pause per purpose (Redis 7.0's client_pause_per_purpose); None where there is none.</summary>
+    readonly (PauseType Type, long EndMs)[] _pauses = new (PauseType, long)[3];
 
+    /// <summary>The strongest pause in force (Redis's client_pause_type).</summary>
     public PauseType PauseType { get; private set; }
     /// <summary>Clients waiting for the end of a CLIENT PAUSE (Redis counts them apart from blocked_clients).</summary>
     public int PostponedCount => _postponed.Count;
-    /// <summary>When the current pause ends (Unix ms).</summary>
+    /// <summary>When the strongest pause ends (Unix ms).</summary>
     public long PauseEndMs { get; private set; }
 
     /// <summary>True while clients are paused: Redis also stops expiring and evicting keys then.</summary>
     public bool ClientsPaused => !CheckPauseEnd();
 
-    /// <summary>CLIENT PAUSE: a stronger mode and a later end win over the current pause (Redis's pauseClients).</summary>
-    public void Pause(PauseType type, long endMs)
+    /// <summary>
+    /// Pauses clients for a purpose (CLIENT PAUSE, a shutdown waiting for replicas, FAILOVER): within one purpose a
+    /// stronger mode and a later end win; the strongest pause of all purposes is the one in force (Redis's pauseClients).
+    /// </summary>
+    public void Pause(PauseType type, long endMs, PausePurpose purpose = PausePurpose.ClientCommand)
     {
-        if (type > PauseType) PauseType = type;
-        if (endMs > PauseEndMs) PauseEndMs = endMs;
-        if (_pauseTimer == null)
-        {
-            long delay = Math.Clamp(PauseEndMs - _server.Clock.NowMs(), 0, int.MaxValue);
-            _pauseTimer = _server.Executor.Timers.Add((int)delay, () =>
-            {
-                if (!CheckPauseEnd()) return (int)Math.Clamp(PauseEndMs - _server.Clock.NowMs(), 1, int.MaxValue);
-                return -1;
-            });
-        }
+        ref var p = ref _pauses[(int)purpose];
+        if (p.Type == PauseType.None) p = (type, endMs);
+        else p = ((PauseType)Math.Max((int)p.Type, (int)type), Math.Max(p.EndMs, endMs));
+        UpdatePause();
     }
 
-    /// <summary>Ends the pause when its time has come; true when no pause is left.</summary>
+    /// <summary>Ends the pauses whose time has come; true when no pause is left.</summary>
     bool CheckPauseEnd()
     {
         if (PauseType == PauseType.None) return true;
         if (_server.Clock.NowMs() < PauseEndMs) return false;
-        Unpause();
-        return true;
+        UpdatePause();
+        return PauseType == PauseType.None;
     }
 
-    /// <summary>CLIENT UNPAUSE (or the pause timed out): postponed clients run again, in the order they were stopped.</summary>
-    public void Unpause()
+    /// <summary>
+    /// Redis's updateClientPauseTypeAndEndTime: drops expired pauses, takes the strongest of the others (its latest end);
+    /// when the pause gets weaker, the postponed clients run again (those still concerned are postponed anew).
+    /// </summary>
+    void UpdatePause()
     {
-        PauseType = PauseType.None;
-        PauseEndMs = 0;
-        if (_pauseTimer != null) { _pauseTimer.Cancelled = true; _pauseTimer = null; }
+        var old = PauseType;
+        var type = PauseType.None;
+        long end = 0;
+        long now = _server.Clock.NowMs();
+        for (int i = 0; i < _pauses.Length; i++)
+        {
+            ref var p = ref _pauses[i];
+            if (p.Type == PauseType.None) continue;
+            if (now >= p.EndMs) { p = (PauseType.None, 0); continue; }
+            if (p.Type > type) { type = p.Type; end = p.EndMs; }
+            else if (p.Type == type) end = Math.Max(end, p.EndMs);
+        }
+        bool endChanged = end != PauseEndMs;
+        PauseType = type;
+        PauseEndMs = end;
+        // A timer wakes the executor when the pause in force ends (another pause may then take over).
+        if (_pauseTimer != null && (type == PauseType.None || endChanged)) { _pauseTimer.Cancelled = true; _pauseTimer = null; }
+        if (_pauseTimer == null && type != PauseType.None)
+        {
+            long delay = Math.Clamp(end - now, 0, int.MaxValue);
+            _pauseTimer = _server.Executor.Timers.Add((int)delay, () =>
+            {
+                _pauseTimer = null;
+                UpdatePause(); // a new timer if a pause is still in force
+                return -1;
+            });
+        }
+        if (type < old) ResumePostponed();
+    }
+
+    /// <summary>CLIENT UNPAUSE (or the end of a shutdown wait, of a failover): that purpose's pause ends.</summary>
+    public void Unpause(PausePurpose purpose = PausePurpose.ClientCommand)
+    {
+        _pauses[(int)purpose] = (PauseType.None, 0);
+        UpdatePause();
+    }
+
+    /// <summary>Postponed clients run again, in the order they were stopped.</summary>
+    void ResumePostponed()
+    {
         if (_postponed.Count == 0) return;
         var resumed = _postponed.ToArray();
         _postponed.Clear();

@@ -142,9 +142,11 @@ sealed class MasterConnection
 
             // PSYNC: continue the cached master's history if there is one.
             string psyncId = "?", psyncOffset = "-1";
+            bool failover = false;
             if (!await Exec(() =>
             {
                 _link.MasterInitialOffset = -1;
+                failover = _server.Failover.InProgress;
                 if (_link.Cached is { } cached)
                 {
                     psyncId = cached.ReplId;
@@ -153,7 +155,8 @@ sealed class MasterConnection
                 }
                 else _server.Log.Notice("Partial resynchronization not possible (no cached master)");
             }).ConfigureAwait(false)) return;
-            await SendAsync(Command("PSYNC", psyncId, psyncOffset)).ConfigureAwait(false);
+            // During FAILOVER we ask our target to take over (it answers as to any PSYNC once promoted).
+            await SendAsync(failover ? Command("PSYNC", psyncId, psyncOffset, "FAILOVER") : Command("PSYNC", psyncId, psyncOffset)).ConfigureAwait(false);
             do
             {
                 reply = await ReadLineAsync().ConfigureAwait(false);
@@ -163,12 +166,15 @@ sealed class MasterConnection
                     {
                         _server.Log.Warning("Master did not reply to PSYNC, will try later");
                         _link.HandshakeFailed(this);
+                        if (failover) _server.Failover.Abort("Failover target rejected psync request"); // as Redis: a read error is no acceptance
                     }).ConfigureAwait(false);
                     return;
                 }
                 // Empty lines before the reply keep the link alive while the master prepares the snapshot.
                 if (reply.Length == 0) _link.TransferLastIoMs = _server.Clock.NowMs();
             } while (reply.Length == 0);
+            // A refused PSYNC ... FAILOVER aborts the failover: we are a master again and this connection is dropped.
+            if (failover && !await Exec(() => _server.Failover.PsyncReplied(reply)).ConfigureAwait(false)) return;
 
             if (reply.StartsWith("+CONTINUE", StringComparison.Ordinal))
             {

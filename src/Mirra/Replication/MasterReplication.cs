@@ -310,6 +310,13 @@ public sealed class MasterReplication : IStreamConsumer
     {
         var c = ctx.Client;
         if (c.Is(ClientFlags.Replica)) return; // already a replica (or a monitor): ignored
+        // PSYNC replid offset FAILOVER: our master hands over to us (we are promoted first), else an error.
+        if (psync && ctx.ArgCount > 3 && ctx.ArgIs(3, "failover"u8) && !_server.Failover.PromoteForPsync(ctx)) return;
+        if (_server.Failover.State != FailoverState.None)
+        {
+            ctx.Error("NOMASTERLINK Can't SYNC while failing over");
+            return;
+        }
         if (_server.IsReplica && State.MasterLinkUp?.Invoke() != true)
         {
             ctx.Error("NOMASTERLINK Can't SYNC while not connected with my master");
@@ -757,7 +764,8 @@ public sealed class MasterReplication : IStreamConsumer
         long now = NowSeconds;
 
         // The PING in the stream lets replicas time out a silent master.
-        if (Replicas.Count > 0 && _cronLoops % Math.Max(1, config.ReplPingReplicaPeriod) == 0) FeedNoSelect("PING");
+        // Not during a FAILOVER with a timeout: writes are paused and the target must reach our offset.
+        if (Replicas.Count > 0 && _cronLoops % Math.Max(1, config.ReplPingReplicaPeriod) == 0 && !_server.Failover.SuppressesPing) FeedNoSelect("PING");
 
         // Newlines keep replicas waiting for their RDB from timing out (not counted in offsets).
         foreach (var link in Replicas)
@@ -1105,7 +1113,7 @@ public sealed class MasterReplication : IStreamConsumer
             id++;
         }
         var s = State;
-        text("master_failover_state", "no-failover");
+        text("master_failover_state", _server.Failover.StateName);
         text("master_replid", s.ReplId);
         text("master_replid2", s.ReplId2);
         number("master_repl_offset", s.Offset);
