@@ -83,40 +83,211 @@ sealed partial class MasterConnection
             _link.BeginDualChannelTransfer(end.ReplId, end.Offset);
         }).ConfigureAwait(false)) return null;
 
-        // The RDB loads (its own task, then the executor) while this one keeps the stream.
-        var loaded = new CancellationTokenSource();
-        var load = rdb.RdbChannelLoadAsync();
-        _ = load.ContinueWith(_ => loaded.Cancel(), TaskScheduler.Default);
-        long limit = _server.Config.ClientOutputBufferLimit.Replica.HardBytes;
-        while (!load.IsCompleted)
+        // The stream is kept in memory by a reader task while the RDB loads (its own task, then the executor); once
+        // loaded, the stream is read from what was kept first (FillAsync), the reader going on until it is caught up.
+        var kept = new KeptStream(_link);
+        _kept = kept;
+        _ = KeepStreamAsync(kept);
+        var master = await rdb.RdbChannelLoadAsync().ConfigureAwait(false);
+        if (master == null)
         {
-            int buffered = _end - _start;
-            _link.DualChannelBuffered(buffered);
-            if (limit > 0 && buffered > limit)
+            kept.Stop();
+            return null;
+        }
+        return await Exec(() => _link.DualChannelLoaded(this, kept)).ConfigureAwait(false) ? master : null;
+    }
+
+    /// <summary>
+    /// The main connection's stream kept in memory during a dual-channel sync (Valkey's pending_repl_data): chunks
+    /// appended by the reader task, taken by the stream's reads once the RDB is loaded.
+    /// </summary>
+    internal sealed class KeptStream(MasterLink link)
+    {
+        const int ChunkSize = 64 * 1024;
+        readonly object _gate = new();
+        readonly Queue<byte[]> _chunks = new();
+        byte[]? _tail;
+        int _headPosition, _tailUsed;
+        long _bytes;
+        TaskCompletionSource? _changed;
+        readonly CancellationTokenSource _stop = new();
+
+        /// <summary>The master closed the connection (or it broke): after what is kept, the stream ends.</summary>
+        public bool Ended { get; private set; }
+        /// <summary>The reader task is gone: after what is kept, the socket is read directly.</summary>
+        public bool ReaderGone { get; private set; }
+        /// <summary>Set once the RDB is loaded: an end of the connection is then the stream's.</summary>
+        public volatile bool Loaded;
+        public CancellationToken StopToken => _stop.Token;
+        public bool StopRequested => _stop.IsCancellationRequested;
+
+        public long Bytes
+        {
+            get { lock (_gate) return _bytes; }
+        }
+
+        /// <summary>Reader: appends received bytes.</summary>
+        public void Add(ReadOnlySpan<byte> data)
+        {
+            lock (_gate)
             {
-                // TCP holds the master back until we read again, after the load.
-                _server.Log.Notice("Replication buffer limit reached, stopping buffering.");
-                break;
-            }
-            int received;
-            try { received = await FillAsync(loaded.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) { break; }
-            catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException) { received = 0; }
-            if (received == 0)
-            {
-                if (_cancelled) return null;
-                await Exec(() =>
+                while (data.Length > 0)
                 {
-                    _server.Log.Warning("Provisional master closed connection");
-                    if (!_link.CancelHandshake(reconnect: true)) _link.StreamEnded(this); // the load may have just finished
-                }).ConfigureAwait(false);
-                return null;
+                    if (_tail == null || _tailUsed == ChunkSize)
+                    {
+                        _tail = new byte[ChunkSize];
+                        _chunks.Enqueue(_tail);
+                        _tailUsed = 0;
+                    }
+                    var tail = _tail;
+                    int n = Math.Min(data.Length, ChunkSize - _tailUsed);
+                    data[..n].CopyTo(tail.AsSpan(_tailUsed));
+                    _tailUsed += n;
+                    _bytes += n;
+                    data = data[n..];
+                }
+                link.DualChannelBuffered(_bytes);
+                Signal();
             }
         }
-        var master = await load.ConfigureAwait(false);
-        if (master == null) return null;
-        int kept = _end - _start;
-        return await Exec(() => _link.DualChannelLoaded(this, kept)).ConfigureAwait(false) ? master : null;
+
+        /// <summary>Takes kept bytes into <paramref name="into"/>: how many (0 when nothing is kept now).</summary>
+        public int Take(Span<byte> into)
+        {
+            lock (_gate)
+            {
+                int taken = 0;
+                while (taken < into.Length && _bytes > 0)
+                {
+                    var head = _chunks.Peek();
+                    int end = _chunks.Count == 1 ? _tailUsed : ChunkSize;
+                    int n = Math.Min(into.Length - taken, end - _headPosition);
+                    head.AsSpan(_headPosition, n).CopyTo(into[taken..]);
+                    taken += n;
+                    _headPosition += n;
+                    _bytes -= n;
+                    if (_headPosition == end)
+                    {
+                        _chunks.Dequeue();
+                        _headPosition = 0;
+                        if (_chunks.Count == 0)
+                        {
+                            _tail = null;
+                            _tailUsed = 0;
+                        }
+                    }
+                }
+                if (taken > 0)
+                {
+                    link.DualChannelBuffered(_bytes);
+                    Signal(); // room for the reader, if it waits at the limit
+                }
+                return taken;
+            }
+        }
+
+        /// <summary>Completes when bytes are added or taken, the stream ends or the reader goes.</summary>
+        public Task Changed()
+        {
+            lock (_gate) return (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        public void End()
+        {
+            lock (_gate) { Ended = true; Signal(); }
+        }
+
+        public void ReaderExited()
+        {
+            lock (_gate) { ReaderGone = true; Signal(); }
+        }
+
+        /// <summary>Stops the reader (its pending receive is cancelled; what it received stays kept).</summary>
+        public void Stop() => _stop.Cancel();
+
+        void Signal()
+        {
+            var changed = _changed;
+            _changed = null;
+            changed?.TrySetResult();
+        }
+    }
+
+    KeptStream? _kept;
+
+    /// <summary>
+    /// The reader task of a dual-channel sync: keeps the main connection's stream until stopped (caught up), up to our
+    /// own client-output-buffer-limit replica hard limit (past it, it waits: TCP holds the master back).
+    /// </summary>
+    async Task KeepStreamAsync(KeptStream kept)
+    {
+        var scratch = new byte[64 * 1024];
+        bool limitLogged = false;
+        try
+        {
+            while (true)
+            {
+                if (kept.StopRequested)
+                {
+                    kept.ReaderExited();
+                    return;
+                }
+                long limit = _server.Config.ClientOutputBufferLimit.Replica.HardBytes;
+                if (limit > 0 && kept.Bytes > limit)
+                {
+                    if (!limitLogged) _server.Log.Notice("Replication buffer limit reached, stopping buffering.");
+                    limitLogged = true;
+                    var changed = kept.Changed();
+                    if (kept.Bytes > limit) await changed.WaitAsync(kept.StopToken).ConfigureAwait(false);
+                    continue;
+                }
+                int n = await Socket.ReceiveAsync(scratch, SocketFlags.None, kept.StopToken).ConfigureAwait(false);
+                if (n == 0) break;
+                Interlocked.Add(ref _server.Stats.NetReplInputBytes, n);
+                _link.LastInteractionMs = _server.Clock.NowMs();
+                kept.Add(scratch.AsSpan(0, n));
+            }
+        }
+        catch (OperationCanceledException) { kept.ReaderExited(); return; }
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException) { }
+        kept.End();
+        kept.ReaderExited();
+        if (_cancelled || kept.Loaded) return; // after the load, the stream's reads see the end
+        await Exec(() =>
+        {
+            _server.Log.Warning("Provisional master closed connection");
+            if (!_link.CancelHandshake(reconnect: true)) _link.StreamEnded(this); // the load may have just finished
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// FillAsync after a dual-channel sync: kept bytes (how many), 0 when the kept stream ended with the connection,
+    /// -1 once it is over (the reader stopped after we caught up with it): the socket is read directly from then on.
+    /// </summary>
+    async Task<int> TakeKeptAsync(Memory<byte> into)
+    {
+        var kept = _kept!;
+        while (true)
+        {
+            var changed = kept.Changed();
+            int n = kept.Take(into.Span);
+            if (n > 0) return n;
+            if (kept.Ended) return 0;
+            if (kept.ReaderGone)
+            {
+                _kept = null;
+                return -1;
+            }
+            if (!kept.StopRequested)
+            {
+                // Caught up with the reader: everything kept is handed to the master client; the first ACK waits
+                // until it is applied.
+                kept.Stop();
+                long target = _link.ReadOffset;
+                await Exec(() => _link.DualChannelCaughtUp(target)).ConfigureAwait(false);
+            }
+            await changed.ConfigureAwait(false);
+        }
     }
 
     /// <summary>

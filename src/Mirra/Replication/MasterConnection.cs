@@ -554,7 +554,7 @@ sealed partial class MasterConnection
     // ---- Socket primitives ----
 
     /// <summary>Receives more bytes after _end (growing or compacting the buffer): how many, 0 at end of stream.</summary>
-    async Task<int> FillAsync(CancellationToken cancel = default)
+    async Task<int> FillAsync()
     {
         if (_end == _buf.Length)
         {
@@ -573,7 +573,14 @@ sealed partial class MasterConnection
             _start = 0;
             _end = pending;
         }
-        int n = await Socket.ReceiveAsync(_buf.AsMemory(_end), SocketFlags.None, cancel).ConfigureAwait(false);
+        // After a dual-channel sync, what was kept during the load comes first (counted when it was received).
+        int kept = _kept != null ? await TakeKeptAsync(_buf.AsMemory(_end)).ConfigureAwait(false) : -1;
+        if (kept >= 0)
+        {
+            _end += kept;
+            return kept;
+        }
+        int n = await Socket.ReceiveAsync(_buf.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
         if (n <= 0) return 0;
         _end += n;
         Interlocked.Add(ref _server.Stats.NetReplInputBytes, n);

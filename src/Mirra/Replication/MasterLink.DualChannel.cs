@@ -43,15 +43,22 @@ public sealed partial class MasterLink
     }
 
     /// <summary>
-    /// The RDB is loaded and the master client exists: the RDB channel closes, and the <paramref name="kept"/> bytes
-    /// the main connection holds are applied first; the ACK waits until they are (<see cref="DualChannelCatchUp"/>).
+    /// The RDB is loaded and the master client exists: the RDB channel closes; the stream kept meanwhile is read
+    /// first, and the first ACK waits until it is applied (<see cref="DualChannelCaughtUp"/>).
     /// </summary>
-    internal void DualChannelLoaded(MasterConnection main, int kept)
+    internal void DualChannelLoaded(MasterConnection main, MasterConnection.KeptStream kept)
     {
         main.CloseRdbChannel();
-        DualChannelBuffered(kept);
+        kept.Loaded = true;
         _catchUpMaster = Master;
-        _catchUpOffset = AppliedOffset + kept;
+        _catchUpOffset = long.MaxValue; // not known yet: no ACK meanwhile
+    }
+
+    /// <summary>The main connection read everything that was kept, up to <paramref name="readOffset"/>: the ACK follows once it is applied.</summary>
+    internal void DualChannelCaughtUp(long readOffset)
+    {
+        if (_catchUpOffset < 0 || !ReferenceEquals(Master, _catchUpMaster)) return;
+        _catchUpOffset = readOffset;
         DualChannelCatchUp();
     }
 
