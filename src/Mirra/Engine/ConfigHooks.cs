@@ -21,6 +21,7 @@ public static class ConfigHooks
         "latency-tracking-info-percentiles", "enable-debug-command", "enable-module-command", "enable-protected-configs",
         "active-expire-effort", "lazyfree-lazy-expire", "maxmemory-policy", "dual-channel-replication-enabled",
         "shutdown-on-sigterm", "shutdown-on-sigint", "shutdown-timeout", "save", "appendonly", "dbfilename",
+        "key-load-delay", "rdb-key-save-delay",
     };
 
     public static void Register(Server server)

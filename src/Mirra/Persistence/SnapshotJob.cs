@@ -15,6 +15,7 @@ public sealed class SnapshotJob
     readonly Server _server;
     readonly Action<SnapshotJob> _finished;
     bool _doneCalled;
+    readonly Util.DebugDelay _saveDelay = new(); // rdb-key-save-delay
 
     public Snapshot Snapshot { get; }
     public SnapshotPipe Pipe { get; }
@@ -79,9 +80,11 @@ public sealed class SnapshotJob
             return -1;
         }
         long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 1000;
+        int saveDelay = _server.Config.RdbKeySaveDelay; // tests: a slow snapshot, without blocking the executor
         while (Pipe.HasRoom)
         {
-            if (Snapshot.Step(256))
+            long keysBefore = Snapshot.KeysProcessed;
+            if (Snapshot.Step(saveDelay != 0 ? 1 : 256))
             {
                 Pipe.Complete();
                 Pipe.Drained.ContinueWith(_ =>
@@ -101,6 +104,7 @@ public sealed class SnapshotJob
                 });
                 return -1;
             }
+            if (saveDelay != 0 && _saveDelay.Owe(saveDelay, Snapshot.KeysProcessed - keysBefore) is > 0 and var ms) return ms;
             if (Stopwatch.GetTimestamp() > deadline) return 0;
         }
         return 1; // the destination is behind: let it drain

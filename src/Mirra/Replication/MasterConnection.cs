@@ -15,7 +15,7 @@ namespace Mirra.Replication;
 /// change of server state runs on the executor (<see cref="Exec"/>), which also tells whether this
 /// connection is still the current one (REPLICAOF, a timeout or CLIENT KILL may have dropped it).
 /// </summary>
-sealed class MasterConnection
+sealed partial class MasterConnection
 {
     const int ReadSize = 16 * 1024;
     /// <summary>Redis's REPL_MAX_WRITTEN_BEFORE_FSYNC: the temp file is synced every 8 MB.</summary>
@@ -58,6 +58,7 @@ sealed class MasterConnection
     {
         _cancelled = true;
         try { Socket.Dispose(); } catch (Exception) { }
+        AbortRdbChannel();
     }
 
     enum Phase { Connect, Handshake, Transfer, Stream }
@@ -115,7 +116,9 @@ sealed class MasterConnection
             int port = config.ReplicaAnnouncePort != 0 ? config.ReplicaAnnouncePort : config.Port;
             handshake.Write(Command("REPLCONF", "listening-port", port.ToString(CultureInfo.InvariantCulture)));
             if (announceIp != null) handshake.Write(Command("REPLCONF", "ip-address", announceIp));
-            handshake.Write(Command("REPLCONF", "capa", "eof", "capa", "psync2"));
+            bool dualChannel = config.DualChannelReplicationEnabled;
+            handshake.Write(dualChannel ? Command("REPLCONF", "capa", "eof", "capa", "psync2", "capa", "dual-channel") : Command("REPLCONF", "capa", "eof", "capa", "psync2"));
+            if (dualChannel) handshake.Write(Command("REPLCONF", "version", DualChannelVersion));
             await SendAsync(handshake.ToArray()).ConfigureAwait(false);
 
             if (auth)
@@ -132,7 +135,11 @@ sealed class MasterConnection
                     return;
                 }
             }
-            foreach (string what in announceIp != null ? new[] { "listening-port", "ip-address", "capa" } : new[] { "listening-port", "capa" })
+            var replconfs = new List<string> { "listening-port" };
+            if (announceIp != null) replconfs.Add("ip-address");
+            replconfs.Add("capa");
+            if (dualChannel) replconfs.Add("VERSION");
+            foreach (string what in replconfs)
             {
                 reply = await ReadLineAsync().ConfigureAwait(false);
                 if (reply == null) { await NoResponse().ConfigureAwait(false); return; }
@@ -182,6 +189,15 @@ sealed class MasterConnection
                 if (!await Exec(() => master = _link.PartialSyncAccepted(this, reply)).ConfigureAwait(false) || master == null) return;
                 phase = Phase.Stream;
                 await StreamAsync(master).ConfigureAwait(false);
+                return;
+            }
+
+            if (reply.StartsWith("+DUALCHANNELSYNC", StringComparison.Ordinal))
+            {
+                var loaded = await DualChannelSyncAsync().ConfigureAwait(false);
+                if (loaded == null) return;
+                phase = Phase.Stream;
+                await StreamAsync(loaded).ConfigureAwait(false);
                 return;
             }
 
@@ -563,6 +579,13 @@ sealed class MasterConnection
             _start = 0;
             _end = pending;
         }
+        // After a dual-channel sync, what was kept during the load comes first (counted when it was received).
+        int kept = _kept != null ? await TakeKeptAsync(_buf.AsMemory(_end)).ConfigureAwait(false) : -1;
+        if (kept >= 0)
+        {
+            _end += kept;
+            return kept;
+        }
         int n = await Socket.ReceiveAsync(_buf.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
         if (n <= 0) return 0;
         _end += n;
@@ -634,11 +657,11 @@ sealed class MasterConnection
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _server.Executor.Post(() =>
         {
-            if (_cancelled || !_link.IsCurrent(this)) { done.SetResult(false); return; }
+            if (_cancelled || !_link.IsCurrent(_main ?? this)) { done.SetResult(false); return; }
             try
             {
                 action();
-                done.SetResult(!_cancelled && _link.IsCurrent(this));
+                done.SetResult(!_cancelled && _link.IsCurrent(_main ?? this));
             }
             catch (Exception ex)
             {

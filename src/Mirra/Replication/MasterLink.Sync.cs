@@ -310,7 +310,7 @@ public sealed partial class MasterLink
     /// </summary>
     Client FinishFullSync(MasterConnection connection, int streamDb, bool usemark)
     {
-        var master = CreateMasterClient(connection, streamDb, MasterInitialOffset, MasterReplId);
+        var master = CreateMasterClient(connection.StreamConnection, streamDb, MasterInitialOffset, MasterReplId);
         State = ReplState.Connected;
         DownSinceMs = 0;
         var r = _server.Replication;
@@ -319,7 +319,7 @@ public sealed partial class MasterLink
         r.ClearId2();
         r.CreateBacklog?.Invoke();
         _server.Log.Notice("MASTER <-> REPLICA sync: Finished with success");
-        if (usemark) SendAck();
+        if (usemark && !connection.IsRdbChannel) SendAck(); // dual channel: once the stream kept meanwhile is applied
         if (_server.Config.AppendOnly) RestartAof();
         return master;
     }

@@ -85,6 +85,7 @@ public sealed partial class MasterLink
             "replica-serve-stale-data", "repl-diskless-load", "replica-priority", "replica-announced", "replica-announce-ip",
             "replica-announce-port", "repl-disable-tcp-nodelay", "rdb-del-sync-files");
         server.CronJobs.Add(Cron);
+        server.Executor.BeforeSleep += DualChannelCatchUp;
         server.Dispatcher.Guards.Add(Guard);
         var runClient = server.Executor.RunClient!;
         server.Executor.RunClient = client =>
@@ -267,7 +268,7 @@ public sealed partial class MasterLink
             _server.Log.Notice($"Connecting to MASTER {Host}:{Port}");
             ConnectWithMaster();
         }
-        if (Master != null && !_prePsync) SendAck();
+        if (Master != null && !_prePsync && !DualChannelCatchingUp) SendAck();
     }
 
     // ---- Read-only replica, stale data ----

@@ -31,7 +31,7 @@ namespace Mirra.Replication;
 /// holds the repl-id/offset/db of the RDB loaded at startup (a restarted replica PSYNCs with them).
 /// </para>
 /// </summary>
-public sealed class MasterReplication : IStreamConsumer
+public sealed partial class MasterReplication : IStreamConsumer
 {
     readonly Server _server;
     readonly Dictionary<Client, ReplicaLink> _links = new(ReferenceEqualityComparer.Instance);
@@ -141,13 +141,15 @@ public sealed class MasterReplication : IStreamConsumer
         if (!newBlock) return;
         foreach (var link in Replicas)
             if (CanFeed(link)) _server.OutputBufferLimits.Check(link.Client);
+        CheckPinLimits();
     }
 
-    /// <summary>Replicas that get their first stream bytes start at the bytes being appended.</summary>
+    /// <summary>Replicas (and dual-channel pins) that get their first stream bytes start at the bytes being appended.</summary>
     void SetStartCursors(ReplicationCursor start)
     {
         foreach (var link in Replicas)
             if (CanFeed(link) && !link.Output!.Cursor.IsSet) link.Output.SetCursor(start);
+        SetPinStarts(start);
     }
 
     /// <summary>Redis's canFeedReplicaReplBuffer: not rdb-only, and its snapshot has started.</summary>
@@ -157,6 +159,7 @@ public sealed class MasterReplication : IStreamConsumer
     {
         foreach (var link in Replicas)
             if (link.Output is { } o) yield return o.Cursor;
+        foreach (var pinned in PinnedCursors()) yield return pinned;
     }
 
     /// <summary>Feeds a command that needs no SELECT (PING, REPLCONF GETACK) straight into the stream.</summary>
@@ -188,6 +191,7 @@ public sealed class MasterReplication : IStreamConsumer
     public void FreeBacklog()
     {
         Backlog = null;
+        _waitingPsync.Clear();
         _server.Propagation.Consumers.Remove(this);
     }
 
@@ -241,6 +245,7 @@ public sealed class MasterReplication : IStreamConsumer
             {
                 if (ctx.ArgIs(j + 1, "eof"u8)) LinkOf(c).Capabilities |= ReplicaCapabilities.Eof;
                 else if (ctx.ArgIs(j + 1, "psync2"u8)) LinkOf(c).Capabilities |= ReplicaCapabilities.Psync2;
+                else if (ctx.ArgIs(j + 1, "dual-channel"u8) && OffersDualChannel) LinkOf(c).Capabilities |= ReplicaCapabilities.DualChannel;
             }
             else if (ctx.ArgIs(j, "ack"u8))
             {
@@ -282,6 +287,10 @@ public sealed class MasterReplication : IStreamConsumer
                     }
                 LinkOf(c).ExcludeData = true;
             }
+            else if (DualChannelReplConf(ctx, j) is { } accepted)
+            {
+                if (!accepted) return;
+            }
             else
             {
                 ctx.Error($"ERR Unrecognized REPLCONF option: {Encoding.Latin1.GetString(ctx.Arg(j))}");
@@ -301,6 +310,7 @@ public sealed class MasterReplication : IStreamConsumer
             job.Snapshot.Finished && job.Pipe.Drained.IsCompleted)
             DisklessDone(transfer, job);
         if (link.StartStreamOnAck && link.State == ReplicaState.Online) StartCommandStream(link);
+        if (link.State == ReplicaState.BgRdbLoad) PutOnline(link); // a dual-channel replica loaded its RDB
     }
 
     // ------------------------------------------------------------------ SYNC / PSYNC
@@ -350,6 +360,7 @@ public sealed class MasterReplication : IStreamConsumer
                 return;
             }
             if (!replid.StartsWith('?')) _server.Stats.SyncPartialErr++;
+            if (OfferDualChannelSync(ctx, link)) return;
         }
         else
         {
@@ -383,7 +394,7 @@ public sealed class MasterReplication : IStreamConsumer
             else if (_server.Config.ReplDisklessSyncDelay > 0)
                 Log.Notice("Delay next BGSAVE for diskless SYNC");
             else
-                StartSnapshotForReplication(link.Capabilities);
+                StartSnapshotForReplication(link.Capabilities, link.RdbChannel);
         }
         else if (_server.Rdb.Background != null)
         {
@@ -457,7 +468,7 @@ public sealed class MasterReplication : IStreamConsumer
                 Log.Warning($"Warning: replica {link.Name} tried to PSYNC with an offset that is greater than the master replication offset.");
             return false;
         }
-        link.State = ReplicaState.Online;
+        link.State = StateAfterPartialResync(link);
         link.AckTimeSeconds = NowSeconds;
         link.StartStreamOnAck = false;
         if (!Attach(link)) return false;
@@ -515,7 +526,8 @@ public sealed class MasterReplication : IStreamConsumer
     /// Redis's startBgsaveForReplication: a snapshot for every replica waiting for one, to their sockets (diskless)
     /// or as a BGSAVE whose file is then sent.
     /// </summary>
-    void StartSnapshotForReplication(ReplicaCapabilities mincapa)
+    /// <param name="rdbChannel">The waiting replicas served: dual-channel RDB connections or the others (Valkey's replica_req).</param>
+    void StartSnapshotForReplication(ReplicaCapabilities mincapa, bool rdbChannel = false)
     {
         bool socket = UsesSocket(mincapa);
         Log.Notice($"Starting BGSAVE for SYNC with target: {(socket ? "replicas sockets" : "disk")}");
@@ -525,7 +537,7 @@ public sealed class MasterReplication : IStreamConsumer
             Log.Warning("BGSAVE for replication: replication information not available, can't generate the RDB file right now. Try later.");
             started = false;
         }
-        else if (socket) started = StartDiskless();
+        else if (socket) started = StartDiskless(rdbChannel);
         else
         {
             _server.Rdb.StartBackgroundSave();
@@ -568,9 +580,9 @@ public sealed class MasterReplication : IStreamConsumer
         if (Replicas.Count == 0) _noReplicasSince = NowSeconds;
     }
 
-    bool StartDiskless()
+    bool StartDiskless(bool rdbChannel)
     {
-        var targets = Replicas.FindAll(r => r.State == ReplicaState.WaitBgsaveStart);
+        var targets = Replicas.FindAll(r => r.State == ReplicaState.WaitBgsaveStart && r.RdbChannel == rdbChannel);
         if (targets.Count == 0) return true;
         var transfer = new DisklessTransfer(targets, Util.RandomIds.NewHexId(),
             (link, reason) => _server.Executor.Post(() =>
@@ -585,6 +597,7 @@ public sealed class MasterReplication : IStreamConsumer
         {
             link.Sync = transfer;
             SetupFullResync(link, offset);
+            if (rdbChannel) StartRdbChannel(link, offset);
         }
         Diskless = transfer;
         var config = _server.Config;
@@ -604,7 +617,8 @@ public sealed class MasterReplication : IStreamConsumer
         bool ok = job.Error == null && job.Pipe.Error == null && !job.Cancelled;
         if (ok)
         {
-            Log.Warning($"Diskless rdb transfer, done reading from pipe, {transfer.Targets.Count(t => t.Attached && transfer.Stream.IsAlive(t))} replicas still up.");
+            if (!transfer.Targets.TrueForAll(t => t.RdbChannel)) // dual channel: the snapshot goes to the socket, no pipe (Valkey)
+                Log.Warning($"Diskless rdb transfer, done reading from pipe, {transfer.Targets.Count(t => t.Attached && transfer.Stream.IsAlive(t))} replicas still up.");
             Log.Notice("Background RDB transfer terminated with success");
         }
         else if (job.Cancelled) Log.Warning("Background transfer terminated by signal 10"); // what Redis logs after killing its child
@@ -719,6 +733,7 @@ public sealed class MasterReplication : IStreamConsumer
         Replicas.Remove(link);
         link.Attached = false;
         link.Output?.Close();
+        if (link.RdbChannel) RdbChannelGone(link);
         if (Replicas.Count == 0) _noReplicasSince = NowSeconds;
         RefreshGoodReplicas();
         Backlog?.Trim();
@@ -735,14 +750,14 @@ public sealed class MasterReplication : IStreamConsumer
     public long OutputBufferUsage(ReplicaLink link)
     {
         if (Backlog == null || link.Output == null) return 0;
-        return Backlog.OutputBufferUsage(link.Output.Cursor);
+        return Backlog.OutputBufferUsage(OutputCursor(link));
     }
 
     /// <summary>Blocks from a replica's cursor to the tail (CLIENT LIST oll of a replica).</summary>
     public long OutputBlocks(ReplicaLink link)
     {
         var tail = Backlog?.Tail;
-        var block = link.Output?.Cursor.Block;
+        var block = OutputCursor(link).Block;
         return tail == null || block == null ? 0 : tail.Id - block.Id + 1;
     }
 
@@ -810,6 +825,8 @@ public sealed class MasterReplication : IStreamConsumer
         // The soft client-output-buffer-limit needs its seconds counted even when no new block arrives.
         foreach (var link in Replicas.ToArray())
             if (CanFeed(link)) _server.OutputBufferLimits.Check(link.Client);
+        CheckPinLimits();
+        ExpirePins();
         _cronLoops++;
     }
 
@@ -820,9 +837,12 @@ public sealed class MasterReplication : IStreamConsumer
         long maxIdle = 0;
         var mincapa = ReplicaCapabilities.Eof | ReplicaCapabilities.Psync2;
         long now = NowSeconds;
+        bool? rdbChannel = null; // the first waiting replica's kind decides who shares this snapshot
         foreach (var link in Replicas)
         {
             if (link.State != ReplicaState.WaitBgsaveStart) continue;
+            rdbChannel ??= link.RdbChannel;
+            if (link.RdbChannel != rdbChannel) continue;
             waiting++;
             maxIdle = Math.Max(maxIdle, now - link.AskedAtSeconds);
             mincapa &= link.Capabilities;
@@ -835,7 +855,7 @@ public sealed class MasterReplication : IStreamConsumer
         if (!config.ReplDisklessSync ||
             (config.ReplDisklessSyncMaxReplicas > 0 && waiting >= config.ReplDisklessSyncMaxReplicas) ||
             maxIdle >= config.ReplDisklessSyncDelay)
-            StartSnapshotForReplication(mincapa);
+            StartSnapshotForReplication(mincapa, rdbChannel == true);
     }
 
     /// <summary>Redis's refreshGoodSlavesCount.</summary>
@@ -1101,6 +1121,7 @@ public sealed class MasterReplication : IStreamConsumer
     {
         var config = _server.Config;
         number("connected_slaves", Replicas.Count);
+        if (config.DualChannelReplicationEnabled) number("replicas_waiting_psync", ReplicasWaitingPsync); // Valkey 8's
         if (config.MinReplicasToWrite != 0 && config.MinReplicasMaxLag != 0) number("min_slaves_good_slaves", GoodReplicas);
         long now = NowSeconds;
         int id = 0;
@@ -1109,7 +1130,7 @@ public sealed class MasterReplication : IStreamConsumer
             var ip = link.Ip;
             if (ip == null) continue;
             long lag = link.State == ReplicaState.Online ? now - link.AckTimeSeconds : 0;
-            text($"slave{id}", $"ip={ip},port={link.ListeningPort},state={link.StateName},offset={link.AckOffset},lag={lag}");
+            text($"slave{id}", $"ip={ip},port={link.ListeningPort},state={link.StateName},offset={link.AckOffset},lag={lag}{DualChannelType(link)}");
             id++;
         }
         var s = State;

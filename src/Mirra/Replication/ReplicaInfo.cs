@@ -19,6 +19,12 @@ public static class ReplicaInfo
         number("master_sync_in_progress", link.State == ReplState.Transfer ? 1 : 0);
         number("slave_read_repl_offset", link.ReplicaReadOffset);
         number("slave_repl_offset", link.ReplicaOffset);
+        if (config.DualChannelReplicationEnabled)
+        {
+            // Valkey 8's: the stream kept in memory during a dual-channel sync.
+            number("replicas_repl_buffer_size", link.DualChannelBufferSize);
+            number("replicas_repl_buffer_peak", link.DualChannelBufferPeak);
+        }
         if (link.State == ReplState.Transfer)
         {
             long size = link.TransferSize, read = link.TransferReadBytes;

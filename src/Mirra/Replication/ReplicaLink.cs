@@ -14,6 +14,8 @@ public enum ReplicaState
     SendBulk,
     /// <summary>Synchronized: receives the stream (online).</summary>
     Online,
+    /// <summary>Dual-channel main channel: receives the stream while its replica loads the RDB (bg_transfer), online at its first ACK.</summary>
+    BgRdbLoad,
 }
 
 /// <summary>What a replica announced with REPLCONF capa.</summary>
@@ -25,6 +27,8 @@ public enum ReplicaCapabilities
     Eof = 1,
     /// <summary>Understands "+CONTINUE &lt;replid&gt;" (PSYNC2).</summary>
     Psync2 = 2,
+    /// <summary>Valkey's dual-channel full sync (only recorded while this master offers it).</summary>
+    DualChannel = 4,
 }
 
 /// <summary>
@@ -63,6 +67,12 @@ public sealed class ReplicaLink
     public long AskedAtSeconds;
     /// <summary>Its output (null until it attached).</summary>
     public ReplicaOutput? Output;
+    /// <summary>REPLCONF version (Valkey replicas announce theirs), or null.</summary>
+    public string? Version;
+    /// <summary>REPLCONF rdb-channel 1: the RDB connection of a dual-channel sync (gets "$ENDOFF:" before its RDB).</summary>
+    public bool RdbChannel;
+    /// <summary>REPLCONF set-rdb-client-id: the dual-channel RDB connection this main connection belongs to (0: none).</summary>
+    public long AssociatedRdbClientId;
 
     public ReplicaLink(Client client) => Client = client;
 
@@ -81,11 +91,12 @@ public sealed class ReplicaLink
         }
     }
 
-    /// <summary>INFO's state of a replica: wait_bgsave, send_bulk or online.</summary>
+    /// <summary>INFO's state of a replica: wait_bgsave, send_bulk, online (Valkey's bg_transfer for a dual-channel main connection).</summary>
     public string StateName => State switch
     {
         ReplicaState.WaitBgsaveStart or ReplicaState.WaitBgsaveEnd => "wait_bgsave",
         ReplicaState.SendBulk => "send_bulk",
+        ReplicaState.BgRdbLoad => "bg_transfer",
         _ => "online",
     };
 

@@ -32,6 +32,23 @@ sealed class FakeMaster : IDisposable
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
     }
 
+    readonly bool _ownsListener = true;
+
+    FakeMaster(TcpListener listener, int port)
+    {
+        _listener = listener;
+        _ownsListener = false;
+        Port = port;
+    }
+
+    /// <summary>Takes the replica's next connection as another peer, keeping this one (a dual-channel RDB connection).</summary>
+    public FakeMaster AcceptAnother()
+    {
+        var other = new FakeMaster(_listener, Port);
+        other.Accept();
+        return other;
+    }
+
     /// <summary>Waits for the replica's next connection (the previous one, if any, is dropped).</summary>
     public void Accept()
     {
@@ -135,7 +152,7 @@ sealed class FakeMaster : IDisposable
     public void Dispose()
     {
         Drop();
-        _listener.Stop();
+        if (_ownsListener) _listener.Stop();
     }
 
     /// <summary>A command as the master's stream carries it.</summary>

@@ -88,6 +88,7 @@ public static class RdbLoader
         result.Version = version;
 
         var values = new RdbValueReader(input, config);
+        var keyDelay = new Util.DebugDelay(); // key-load-delay (tests: a slow load)
         var db = keyspace[0];
         bool lfu = config.MaxMemoryPolicy is MaxMemoryPolicy.VolatileLfu or MaxMemoryPolicy.AllKeysLfu;
         long expireAt = -1, idle = -1;
@@ -153,6 +154,7 @@ public static class RdbLoader
                         result.Keys++;
                     }
                     expireAt = idle = -1;
+                    if (config.KeyLoadDelay != 0) keyDelay.Key(config.KeyLoadDelay);
                     continue;
             }
             break; // EOF
