@@ -115,6 +115,8 @@ public class SeedLabTests
         @"Partial resynchronization request from (?<replica>\S+) accepted\. Sending (?<bytes>\d+) bytes of backlog starting from offset (?<offset>\d+)\.",
         RegexOptions.CultureInvariant);
 
+    const string Unreachable = "Unable to connect to MASTER: Network is unreachable";
+
     sealed record Round(long ReplicaOffset, long StreamBytes, int Keys);
 
     /// <summary>
@@ -126,10 +128,13 @@ public class SeedLabTests
     {
         Assert.Equal("OK", master.Call("FLUSHALL").Text);
         WaitUntil(() => replica.Call("DBSIZE").Integer == 0, Generous, () => "the replica still has keys after FLUSHALL on the master");
+        int unreachable = Count(replica.LogText(), Unreachable);
         replicaHost.StopNetworking();
         WaitUntil(() => Info(replica, "replication", "master_link_status") == "down" && Info(master, "replication", "connected_slaves") == "0",
             Generous, () => $"the cut was not noticed: replica link {Info(replica, "replication", "master_link_status")}, " +
                             $"master connected_slaves {Info(master, "replication", "connected_slaves")}");
+        // The replica tries to reconnect every second; without a network, connect itself fails.
+        WaitForCount(replica, Unreachable, unreachable + 1);
         long replicaOffset = long.Parse(Info(replica, "replication", "master_repl_offset"), CultureInfo.InvariantCulture);
 
         var (file, streamBytes) = SeedDataFile(keys);
