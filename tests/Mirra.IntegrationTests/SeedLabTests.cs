@@ -238,6 +238,17 @@ public class SeedLabTests
         // The course's fix, under the same writes: the next full sync (or the one under way) completes.
         Assert.Equal("OK", master.Call("CONFIG", "SET", "client-output-buffer-limit", LargerReplicaLimit).Text);
         long fullSyncsAtFix = Stat(master, "sync_full");
+        // While its RDB crosses the link, the replica's socket is being written to (CLIENT LIST events=rw, as in Redis).
+        string? sending = null;
+        WaitUntil(() =>
+        {
+            if (TryInfo(master, "replication", "slave0")?.Contains(",state=send_bulk,") != true) return false;
+            var line = master.Call("CLIENT", "LIST", "TYPE", "replica").Text!.Trim();
+            if (TryInfo(master, "replication", "slave0")?.Contains(",state=send_bulk,") != true) return false;
+            sending = line;
+            return true;
+        }, Generous, () => $"the replica was never seen in send_bulk\n{Tail(master.LogText())}");
+        Assert.Matches(@" flags=S .* events=rw cmd=psync ", sending);
         WaitUntil(() => Count(replica.LogText(), SyncFinished) > finishedBefore || writer.Error != null, TimeSpan.FromSeconds(90),
             () => $"no full sync finished after the fix\n--- master ---\n{Tail(master.LogText())}\n--- replica ---\n{Tail(replica.LogText())}");
         Assert.Null(writer.Error);
@@ -348,12 +359,14 @@ public class SeedLabTests
 
     // ------------------------------------------------------------------ helpers
 
-    static string Info(ServerProcess s, string section, string field)
+    static string Info(ServerProcess s, string section, string field) =>
+        TryInfo(s, section, field) ?? throw new InvalidOperationException($"INFO {section} of {s} has no {field}");
+
+    static string? TryInfo(ServerProcess s, string section, string field)
     {
-        var text = s.Call("INFO", section).Text ?? "";
-        foreach (var line in text.Split("\r\n"))
+        foreach (var line in (s.Call("INFO", section).Text ?? "").Split("\r\n"))
             if (line.StartsWith(field + ":", StringComparison.Ordinal)) return line[(field.Length + 1)..];
-        throw new InvalidOperationException($"INFO {section} of {s} has no {field}:\n{text}");
+        return null;
     }
 
     static long Stat(ServerProcess s, string field) => long.Parse(Info(s, "stats", field), CultureInfo.InvariantCulture);
