@@ -354,7 +354,7 @@ public sealed class ClientRegistry
         long omem = pending - obl;
         long oll = (omem + ReplyChunk - 1) / ReplyChunk;
         // A replica's output is its share of the replication buffer: omem counts it all, oll its blocks (as Redis 7).
-        if (t is Replication.ReplicaTransport replica) (obl, omem, oll, inFlight) = (0, pending, replica.OutputBlocks, replica.UnsentBytes);
+        if (t is Replication.ReplicaTransport replica) (obl, omem, oll, inFlight) = (0, pending, replica.OutputBlocks, replica.Writing ? 1 : 0);
         // The running command is still in Redis's query buffer while it runs.
         int qbuf = (t?.QueryBufferLength ?? 0) + runningQueryBytes;
         int qbufFree = t != null ? Math.Max(0, ReadBufferSize - qbuf) : 0;

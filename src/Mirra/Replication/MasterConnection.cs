@@ -23,7 +23,8 @@ sealed partial class MasterConnection
 
     readonly MasterLink _link;
     readonly Server _server;
-    readonly EndPoint _endpoint;
+    /// <summary>The non-blocking connect, started by the link.</summary>
+    readonly Task _connecting;
     public readonly Socket Socket;
     volatile bool _cancelled;
 
@@ -42,12 +43,12 @@ sealed partial class MasterConnection
     /// <summary>Outgoing bytes (ACKs, newlines) the socket could not take at once (executor only).</summary>
     byte[] _pendingSend = Array.Empty<byte>();
 
-    public MasterConnection(MasterLink link, Server server, Socket socket, EndPoint endpoint)
+    public MasterConnection(MasterLink link, Server server, Socket socket, Task connecting)
     {
         _link = link;
         _server = server;
         Socket = socket;
-        _endpoint = endpoint;
+        _connecting = connecting;
         Fd = (int)socket.Handle;
     }
 
@@ -70,7 +71,7 @@ sealed partial class MasterConnection
         string? tempPath = null;
         try
         {
-            try { await Socket.ConnectAsync(_endpoint).ConfigureAwait(false); }
+            try { await _connecting.ConfigureAwait(false); }
             catch (SocketException ex)
             {
                 await Exec(() =>

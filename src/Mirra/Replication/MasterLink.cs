@@ -205,7 +205,19 @@ public sealed partial class MasterLink
             _server.Log.Warning("Unable to connect to MASTER: " + (ex.SocketErrorCode == SocketError.HostNotFound ? "Name or service not known" : ex.Message));
             return;
         }
-        var connection = new MasterConnection(this, _server, socket, endpoint);
+        // An error the connect call itself returns (no route to the master: the network is down) is Redis's
+        // connConnect failing: logged as such, and the cron tries again in a second without a "sync started".
+        Task connecting;
+        try { connecting = socket.ConnectAsync(endpoint); }
+        catch (SocketException ex) { connecting = Task.FromException(ex); }
+        if (connecting.IsFaulted)
+        {
+            var error = connecting.Exception!.InnerException!;
+            socket.Dispose();
+            _server.Log.Warning("Unable to connect to MASTER: " + error.Message);
+            return;
+        }
+        var connection = new MasterConnection(this, _server, socket, connecting);
         _connection = connection;
         TransferLastIoMs = _server.Clock.NowMs();
         State = ReplState.Connecting;

@@ -153,9 +153,11 @@ public sealed class ReplicaTransport : IClientTransport
     public long PendingOutputBytes(Client client) => _master.OutputBufferUsage(_link);
     /// <summary>Blocks of the replication buffer this replica still has to receive (CLIENT LIST oll).</summary>
     public long OutputBlocks => _master.OutputBlocks(_link);
-    /// <summary>Stream bytes written for this replica and not sent yet (CLIENT LIST events w).</summary>
+    /// <summary>Stream bytes written for this replica and not sent yet.</summary>
     public long UnsentBytes => _link.Output is { } o && o.Streaming && o.Cursor.Block is { } b && _master.Backlog is { } backlog
         ? backlog.EndOffset + 1 - (b.Offset + o.Cursor.Position) : 0;
+    /// <summary>Whether Redis would have a write handler on the socket (CLIENT LIST events w): the RDB file is being sent, or stream bytes wait.</summary>
+    public bool Writing => _link.State == ReplicaState.SendBulk || UnsentBytes > 0;
     public string RemoteAddress => _inner.RemoteAddress;
     public string LocalAddress => _inner.LocalAddress;
     public int Fd => _inner.Fd;

@@ -12,7 +12,7 @@ namespace Mirra.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class RespClient : IDisposable
 {
-    readonly TcpClient _tcp;
+    readonly TcpClient? _tcp;
     readonly Socket _socket;
     readonly RespReader _reader;
     TimeSpan _timeout;
@@ -25,24 +25,55 @@ public sealed class RespClient : IDisposable
     {
         Host = host;
         Port = port;
-        _tcp = new TcpClient { NoDelay = true };
+        var tcp = new TcpClient { NoDelay = true };
         var connectTimeout = timeout ?? TimeSpan.FromSeconds(10);
         try
         {
-            if (!_tcp.ConnectAsync(host, port).Wait(connectTimeout))
+            if (!tcp.ConnectAsync(host, port).Wait(connectTimeout))
                 throw new TimeoutException($"connect to {host}:{port} timed out after {connectTimeout.TotalSeconds:0.#} s");
         }
         catch (AggregateException e) when (e.InnerException is SocketException se)
         {
-            _tcp.Dispose();
+            tcp.Dispose();
             throw new IOException($"cannot connect to {host}:{port}: {se.Message}", se);
         }
         catch
         {
-            _tcp.Dispose();
+            tcp.Dispose();
             throw;
         }
-        _socket = _tcp.Client;
+        _tcp = tcp;
+        _socket = tcp.Client;
+        Timeout = timeout ?? TimeSpan.FromSeconds(10);
+        _reader = new RespReader(Receive);
+    }
+
+    /// <summary>
+    /// Connects <paramref name="socket"/>, a TCP socket the caller created (one made inside a network namespace
+    /// reaches that namespace's addresses), to <paramref name="host"/> (an IP address) and owns it from then on.
+    /// </summary>
+    public RespClient(Socket socket, string host, int port, TimeSpan? timeout = null)
+    {
+        Host = host;
+        Port = port;
+        var connectTimeout = timeout ?? TimeSpan.FromSeconds(10);
+        try
+        {
+            socket.NoDelay = true;
+            if (!socket.ConnectAsync(System.Net.IPAddress.Parse(host), port).Wait(connectTimeout))
+                throw new TimeoutException($"connect to {host}:{port} timed out after {connectTimeout.TotalSeconds:0.#} s");
+        }
+        catch (AggregateException e) when (e.InnerException is SocketException se)
+        {
+            socket.Dispose();
+            throw new IOException($"cannot connect to {host}:{port}: {se.Message}", se);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _socket = socket;
         Timeout = timeout ?? TimeSpan.FromSeconds(10);
         _reader = new RespReader(Receive);
     }
@@ -195,5 +226,9 @@ public sealed class RespClient : IDisposable
 
     public override string ToString() => $"RespClient({Host}:{Port})";
 
-    public void Dispose() => _tcp.Dispose();
+    public void Dispose()
+    {
+        if (_tcp != null) _tcp.Dispose();
+        else _socket.Dispose();
+    }
 }

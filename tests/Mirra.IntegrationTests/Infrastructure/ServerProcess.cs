@@ -24,10 +24,18 @@ public enum ServerKind
 /// Dispose stops it by PID (SIGTERM, 5 s grace, then SIGKILL) and deletes the dir; a process-exit hook
 /// kills whatever a crashed test run left, so no server outlives the test host.
 /// Set MIRRA_KEEP_TEST_DIRS=1 to keep the dirs (and logs) for inspection.
+/// <para>
+/// Started on a <see cref="Infrastructure.LabHost"/> (a network namespace of a <see cref="NetworkLab"/>), the server runs
+/// through `ip netns exec` (which execs, so the PID is still the server's: readiness checks that this PID owns the
+/// listening socket), listens on the seed's port 6379 at the host's address with protected mode off (its peers are
+/// other hosts), and <see cref="Connect"/> reaches it from inside that namespace.
+/// </para>
 /// </summary>
 public sealed class ServerProcess : IDisposable
 {
     public const string Host = "127.0.0.1";
+    /// <summary>The port of a server on a lab host (each host has its own port space).</summary>
+    public const int LabPort = 6379;
 
     static readonly ConcurrentDictionary<ServerProcess, byte> Live = new();
     static readonly SemaphoreSlim MirraColdStartGate = new(1, 1);
@@ -44,6 +52,10 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Program started (the launcher for Mirra; it execs, so its PID is the server's).</summary>
     public string Executable { get; }
     public int Port { get; private set; }
+    /// <summary>The lab host the server runs on, or null (the test host's loopback).</summary>
+    public LabHost? LabHost { get; }
+    /// <summary>The address the server is bound to and reached at: <see cref="Host"/>, or its lab host's address.</summary>
+    public string Address { get; }
     public int Pid { get; private set; }
     /// <summary>Per-server temp dir: --dir, working directory, log and config file.</summary>
     public string Dir { get; }
@@ -104,11 +116,13 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    ServerProcess(ServerKind kind, string executable, IReadOnlyList<string> args, string? config)
+    ServerProcess(ServerKind kind, string executable, IReadOnlyList<string> args, string? config, LabHost? labHost)
     {
         Kind = kind;
         Executable = executable;
         Args = args;
+        LabHost = labHost;
+        Address = labHost?.Address ?? Host;
         var prefix = kind == ServerKind.Mirra ? "mirra-it-mirra-" : "mirra-it-redis-";
         Dir = Directory.CreateTempSubdirectory(prefix).FullName;
         LogPath = Path.Combine(Dir, "server.log");
@@ -144,9 +158,10 @@ public sealed class ServerProcess : IDisposable
     /// Dir/server.conf and passed as the first argument. <paramref name="startTimeout"/> defaults to 10 s for
     /// Redis, 30 s for Mirra (120 s for the first Mirra start of the run, which may build the Release binaries).
     /// <paramref name="executable"/> replaces the default program (e.g. "redis-sentinel", or a test launcher).
+    /// <paramref name="labHost"/> runs it on that host of a network lab (port <see cref="LabPort"/>, see the class summary).
     /// </summary>
     public static ServerProcess Start(ServerKind kind, IEnumerable<string>? args = null, string? config = null,
-        TimeSpan? startTimeout = null, string? executable = null)
+        TimeSpan? startTimeout = null, string? executable = null, LabHost? labHost = null)
     {
         var exe = executable != null ? ExternalTool.Locate(executable) : DefaultExecutable(kind);
         var argList = (args ?? []).ToList();
@@ -162,7 +177,7 @@ public sealed class ServerProcess : IDisposable
         {
             var timeout = startTimeout ?? (kind == ServerKind.Redis ? TimeSpan.FromSeconds(10)
                 : _mirraWarm ? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(120));
-            var server = new ServerProcess(kind, exe, argList, config);
+            var server = new ServerProcess(kind, exe, argList, config, labHost);
             try
             {
                 server.StartOnFreePort(timeout);
@@ -195,6 +210,20 @@ public sealed class ServerProcess : IDisposable
 
     void StartOnFreePort(TimeSpan timeout)
     {
+        if (LabHost != null)
+        {
+            Port = LabPort;
+            try
+            {
+                Launch();
+                WaitReady(timeout);
+                return;
+            }
+            catch (PortInUseException)
+            {
+                throw new InvalidOperationException($"port {Port} is taken on lab host {LabHost}.\n{Tail(LogText())}");
+            }
+        }
         const int attempts = 6;
         for (int attempt = 1; ; attempt++)
         {
@@ -217,7 +246,7 @@ public sealed class ServerProcess : IDisposable
 
     void Launch()
     {
-        var psi = new ProcessStartInfo(Executable)
+        var psi = new ProcessStartInfo(LabHost != null ? NetworkLab.Ip : Executable)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -225,13 +254,17 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = Dir,
         };
+        if (LabHost != null)
+            foreach (var a in new[] { "netns", "exec", LabHost.Namespace, Executable }) psi.ArgumentList.Add(a);
         if (ConfigPath != null) psi.ArgumentList.Add(ConfigPath);
-        foreach (var a in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", Host, "--dir", Dir })
+        foreach (var a in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", Address, "--dir", Dir })
             psi.ArgumentList.Add(a);
+        if (LabHost != null)
+            foreach (var a in new[] { "--protected-mode", "no" }) psi.ArgumentList.Add(a);
         foreach (var a in Args) psi.ArgumentList.Add(a);
         SanitizeEnvironment(psi);
 
-        AppendLog($"[harness] {DateTime.Now:HH:mm:ss.fff} starting {Executable} {string.Join(' ', psi.ArgumentList.Select(QuoteArg))}");
+        AppendLog($"[harness] {DateTime.Now:HH:mm:ss.fff} starting {psi.FileName} {string.Join(' ', psi.ArgumentList.Select(QuoteArg))}");
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) => { if (e.Data != null) AppendLog(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data != null) AppendLog(e.Data); };
@@ -288,7 +321,7 @@ public sealed class ServerProcess : IDisposable
             {
                 try
                 {
-                    using var c = new RespClient(Host, Port, TimeSpan.FromSeconds(2));
+                    using var c = OpenClient(TimeSpan.FromSeconds(2));
                     var r = c.Call("PING");
                     var text = r.Text ?? "";
                     if ((r.Type == RespType.SimpleString && text == "PONG")
@@ -353,9 +386,25 @@ public sealed class ServerProcess : IDisposable
         return false;
     }
 
-    /// <summary>A new connection to this server (HELLO 3 first when protocol is 3).</summary>
-    public RespClient Connect(int protocol = 2, TimeSpan? timeout = null) =>
-        RespClient.Connect(Port, protocol, timeout, Host);
+    /// <summary>A new connection to this server (HELLO 3 first when protocol is 3); from inside its lab host if it has one.</summary>
+    public RespClient Connect(int protocol = 2, TimeSpan? timeout = null)
+    {
+        if (LabHost == null) return RespClient.Connect(Port, protocol, timeout, Host);
+        var c = OpenClient(timeout);
+        if (protocol != 2)
+        {
+            var r = c.Call("HELLO", protocol.ToString(CultureInfo.InvariantCulture));
+            if (r.IsError)
+            {
+                c.Dispose();
+                throw new InvalidOperationException($"HELLO {protocol} failed: {r}");
+            }
+        }
+        return c;
+    }
+
+    RespClient OpenClient(TimeSpan? timeout) =>
+        LabHost != null ? LabHost.Connect(Address, Port, timeout) : new RespClient(Host, Port, timeout);
 
     /// <summary>One command on a fresh connection (handy for setup/asserts; use Connect for sessions).</summary>
     public RespValue Call(params string[] args)
@@ -472,7 +521,8 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    public override string ToString() => $"{Kind} server pid {Pid} on {Host}:{Port} (dir {Dir})";
+    public override string ToString() =>
+        $"{Kind} server pid {Pid} on {Address}:{Port}{(LabHost != null ? $" in {LabHost.Namespace}" : "")} (dir {Dir})";
 
     void AppendLog(string line)
     {
