@@ -53,7 +53,7 @@ sealed partial class MasterConnection
     async Task<Client?> DualChannelSyncAsync()
     {
         if (!await Exec(() => _server.Log.Notice("PSYNC is not possible, initialize RDB channel.")).ConfigureAwait(false)) return null;
-        var rdb = new MasterConnection(_link, _server, new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp), _endpoint) { _main = this };
+        var rdb = new MasterConnection(_link, _server, new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp), _endpoint, Task.CompletedTask) { _main = this };
         Volatile.Write(ref _rdbChannel, rdb);
         if (_cancelled) { AbortRdbChannel(); return null; }
         var end = await rdb.RdbChannelHandshakeAsync().ConfigureAwait(false);

@@ -25,6 +25,8 @@ sealed partial class MasterConnection
     readonly Server _server;
     /// <summary>The non-blocking connect, started by the link.</summary>
     readonly Task _connecting;
+    /// <summary>The master's address (the dual-channel sync opens its RDB channel to it).</summary>
+    readonly EndPoint _endpoint;
     public readonly Socket Socket;
     volatile bool _cancelled;
 
@@ -43,8 +45,9 @@ sealed partial class MasterConnection
     /// <summary>Outgoing bytes (ACKs, newlines) the socket could not take at once (executor only).</summary>
     byte[] _pendingSend = Array.Empty<byte>();
 
-    public MasterConnection(MasterLink link, Server server, Socket socket, Task connecting)
+    public MasterConnection(MasterLink link, Server server, Socket socket, EndPoint endpoint, Task connecting)
     {
+        _endpoint = endpoint;
         _link = link;
         _server = server;
         Socket = socket;

@@ -217,7 +217,7 @@ public sealed partial class MasterLink
             _server.Log.Warning("Unable to connect to MASTER: " + error.Message);
             return;
         }
-        var connection = new MasterConnection(this, _server, socket, connecting);
+        var connection = new MasterConnection(this, _server, socket, endpoint, connecting);
         _connection = connection;
         TransferLastIoMs = _server.Clock.NowMs();
         State = ReplState.Connecting;
