@@ -149,6 +149,7 @@ public class AofWriterTests
     {
         using var dir = new TempDir();
         using var s = Started(dir);
+        s.Run("DEBUG", "SET-ACTIVE-EXPIRE", "0"); // only the commands below may find the keys expired
         s.Run("SET", "k", "v", "PX", "50");
         s.Run("SET", "g", "v", "PX", "50");
         long pxat = s.Server.Clock.NowMs() + 50;
