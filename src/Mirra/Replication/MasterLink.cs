@@ -210,7 +210,8 @@ public sealed partial class MasterLink
         Task connecting;
         try { connecting = socket.ConnectAsync(endpoint); }
         catch (SocketException ex) { connecting = Task.FromException(ex); }
-        if (connecting.IsFaulted)
+        // A refusal, even one known at once (loopback), is reported as Redis does: by the connection's error event.
+        if (connecting.IsFaulted && connecting.Exception!.InnerException is not SocketException { SocketErrorCode: SocketError.ConnectionRefused })
         {
             var error = connecting.Exception!.InnerException!;
             socket.Dispose();
