@@ -276,6 +276,46 @@ FAIL_REASON=
 declare -A M=() FAILED=()    # M["server|metric"]: the values of the rounds, space-separated
 add() { M["$1|$2"]+="$3 "; }
 
+# run_phases SERVERS PHASE...: for each phase, ROUNDS rounds of "<phase>_round SERVER ROUND" on each of the
+# SERVERS (a space-separated list), alternating which server goes first every round so drift in the machine's
+# speed affects both alike. A phase that failed on a server is n/a there (not run again); the rest goes on.
+run_phases() {
+  local -a servers order
+  read -r -a servers <<<"$1"
+  shift
+  local phase round s
+  for phase in "$@"; do
+    for ((round = 1; round <= ROUNDS; round++)); do
+      order=("${servers[@]}")
+      if ((round % 2 == 0 && ${#order[@]} == 2)); then order=("${order[1]}" "${order[0]}"); fi
+      for s in "${order[@]}"; do
+        [[ -n "${FAILED["$s|data"]:-}${FAILED["$s|$phase"]:-}" ]] && continue
+        FAIL_REASON=
+        if ! "${phase}_round" "$s" "$round"; then
+          FAILED["$s|$phase"]=$FAIL_REASON
+          log "$s: $phase round $round: n/a: $FAIL_REASON"
+        fi
+      done
+      log "$phase round $round/$ROUNDS done"
+    done
+  done
+}
+
+# print_failures SERVERS PHASE...: the reasons of the n/a cells, under the table.
+print_failures() {
+  local -a servers
+  read -r -a servers <<<"$1"
+  shift
+  local s phase
+  ((${#FAILED[@]} > 0)) || return 0
+  printf '\nn/a (that part failed on the server and was not run again; the rest went on):\n'
+  for s in "${servers[@]}"; do
+    for phase in data "$@"; do
+      if [[ -n "${FAILED["$s|$phase"]:-}" ]]; then printf '  %s, %s: %s\n' "$s" "$phase" "${FAILED["$s|$phase"]}"; fi
+    done
+  done
+}
+
 # cell SERVER PHASE METRIC AGG: median or max of the rounds; "-" when the server was not run, "n/a"
 # when its data set or that phase failed.
 cell() {

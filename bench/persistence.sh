@@ -192,22 +192,7 @@ done
 
 # Alternate which server goes first every round, so drift in the machine's speed affects both alike.
 # All idle rounds come first: the RDB files then hold the very same data on both servers.
-for phase in idle load; do
-  for ((round = 1; round <= ROUNDS; round++)); do
-    order=("${SERVER_LIST[@]}")
-    if ((round % 2 == 0 && ${#order[@]} == 2)); then order=("${order[1]}" "${order[0]}"); fi
-    for s in "${order[@]}"; do
-      # A phase that failed on a server is n/a there (not run again); the rest goes on.
-      [[ -n "${FAILED["$s|data"]:-}${FAILED["$s|$phase"]:-}" ]] && continue
-      FAIL_REASON=
-      if ! "${phase}_round" "$s" "$round"; then
-        FAILED["$s|$phase"]=$FAIL_REASON
-        log "$s: $phase round $round: n/a: $FAIL_REASON"
-      fi
-    done
-    log "$phase round $round/$ROUNDS done"
-  done
-done
+run_phases "${SERVER_LIST[*]}" idle load
 
 printf '\n%s seed-shaped hashes (HSET key:<i> nombre .. apellido .. email ..), %s rounds\n\n' "$KEYS" "$ROUNDS"
 printf '%-44s %12s %12s %12s  %s\n' "metric" "mirra" "redis" "mirra/redis" "target"
@@ -228,14 +213,7 @@ row num "  p99 PING latency during BGSAVE, ms" load lat_p99 median ""
 row num "  worst PING latency, writes alone, ms" load lat_base_max max ""
 row num "  fork time (latest_fork_usec), ms" load fork_ms median ""
 
-if ((${#FAILED[@]} > 0)); then
-  printf '\nn/a (that part failed on the server and was not run again; the rest went on):\n'
-  for s in "${SERVER_LIST[@]}"; do
-    for phase in data idle load; do
-      if [[ -n "${FAILED["$s|$phase"]:-}" ]]; then printf '  %s, %s: %s\n' "$s" "$phase" "${FAILED["$s|$phase"]}"; fi
-    done
-  done
-fi
+print_failures "${SERVER_LIST[*]}" idle load
 printf '\n(times: median of %s rounds; growth and latency: the worst round. RSS = VmRSS of the server plus\n' "$ROUNDS"
 printf ' the Private_Dirty of its children, i.e. what the fork really costs; %s cores; load average %s at\n' "$(nproc)" "$LOAD_AT_START"
 printf ' start, %s at end; ratio < 1 means mirra is faster or smaller)\n' "$(cut -d' ' -f1 /proc/loadavg)"

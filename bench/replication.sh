@@ -172,21 +172,7 @@ done
 
 # Alternate which server goes first every round, so drift in the machine's speed affects both alike.
 PHASES=(disk diskless partial lag)
-for phase in "${PHASES[@]}"; do
-  for ((round = 1; round <= ROUNDS; round++)); do
-    order=("${SERVER_LIST[@]}")
-    if ((round % 2 == 0 && ${#order[@]} == 2)); then order=("${order[1]}" "${order[0]}"); fi
-    for s in "${order[@]}"; do
-      [[ -n "${FAILED["$s|data"]:-}${FAILED["$s|$phase"]:-}" ]] && continue
-      FAIL_REASON=
-      if ! "${phase}_round" "$s"; then
-        FAILED["$s|$phase"]=$FAIL_REASON
-        log "$s: $phase round $round: n/a: $FAIL_REASON"
-      fi
-    done
-    log "$phase round $round/$ROUNDS done"
-  done
-done
+run_phases "${SERVER_LIST[*]}" "${PHASES[@]}"
 
 printf '\nreplication: %s seed-shaped hashes, %s rounds, each server to a replica of its own kind\n\n' "$KEYS" "$ROUNDS"
 printf '%-44s %12s %12s %12s  %s\n' "metric" "mirra" "redis" "mirra/redis" "target"
@@ -202,14 +188,7 @@ row num "  replica lag, worst, ms" lag lag_max_ms max ""
 row num "  replica lag, p99, ms" lag lag_p99_ms median ""
 row num "  catch-up after the load ends, ms" lag catchup_ms median ""
 
-if ((${#FAILED[@]} > 0)); then
-  printf '\nn/a (that part failed on the server and was not run again; the rest went on):\n'
-  for s in "${SERVER_LIST[@]}"; do
-    for phase in data "${PHASES[@]}"; do
-      if [[ -n "${FAILED["$s|$phase"]:-}" ]]; then printf '  %s, %s: %s\n' "$s" "$phase" "${FAILED["$s|$phase"]}"; fi
-    done
-  done
-fi
+print_failures "${SERVER_LIST[*]}" "${PHASES[@]}"
 printf '\n(times: median of %s rounds, from REPLICAOF or SIGCONT to the replica having applied the\n' "$ROUNDS"
 printf " master's offset; lag: sampled every 20 ms; %s cores; load average %s at start, %s at end;\n" "$(nproc)" "$LOAD_AT_START" "$(cut -d' ' -f1 /proc/loadavg)"
 printf ' ratio < 1 means mirra is faster or lags less; the SET/s row is the load each master took)\n'

@@ -398,18 +398,8 @@ sealed partial class MasterConnection
                 }
             }).ConfigureAwait(false) || (!diskless && temp == null)) return null;
 
-            string? header = await ReadBulkHeaderAsync().ConfigureAwait(false);
-            if (header == null) return null;
-            bool usemark = header.StartsWith("$EOF:", StringComparison.Ordinal) && header.Length - 5 >= EofMarkScanner.MarkLength;
-            byte[] mark = usemark ? Encoding.Latin1.GetBytes(header.Substring(5, EofMarkScanner.MarkLength)) : [];
-            long size = usemark ? 0 : Strtol(header.AsSpan(1));
-            if (!await Exec(() =>
-            {
-                _link.TransferSize = size;
-                string target = diskless ? "to parser" : "to disk";
-                _server.Log.Notice(usemark ? $"MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {target}"
-                    : $"MASTER <-> REPLICA sync: receiving {size} bytes from master {target}");
-            }).ConfigureAwait(false)) return null;
+            if (await ReadPayloadHeaderAsync(diskless).ConfigureAwait(false) is not { } payload) return null;
+            var (usemark, mark, size) = payload;
 
             Client? synced = null;
             if (diskless)

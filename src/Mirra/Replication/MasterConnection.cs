@@ -241,18 +241,8 @@ sealed partial class MasterConnection
             if (!fullSync) await SendAsync("SYNC\r\n"u8.ToArray()).ConfigureAwait(false);
 
             phase = Phase.Transfer;
-            string? header = await ReadBulkHeaderAsync().ConfigureAwait(false);
-            if (header == null) return;
-            bool usemark = header.StartsWith("$EOF:", StringComparison.Ordinal) && header.Length - 5 >= EofMarkScanner.MarkLength;
-            byte[] mark = usemark ? Encoding.Latin1.GetBytes(header.Substring(5, EofMarkScanner.MarkLength)) : [];
-            long size = usemark ? 0 : Strtol(header.AsSpan(1));
-            if (!await Exec(() =>
-            {
-                _link.TransferSize = size;
-                string target = diskless ? "to parser" : "to disk";
-                _server.Log.Notice(usemark ? $"MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {target}"
-                    : $"MASTER <-> REPLICA sync: receiving {size} bytes from master {target}");
-            }).ConfigureAwait(false)) return;
+            if (await ReadPayloadHeaderAsync(diskless).ConfigureAwait(false) is not { } payload) return;
+            var (usemark, mark, size) = payload;
 
             Client? synced = null;
             if (diskless)
@@ -434,6 +424,27 @@ sealed partial class MasterConnection
         _start = 0;
         _end = unread.Length + rest;
     }
+
+    /// <summary>The RDB payload's header ("$&lt;len&gt;" or "$EOF:&lt;mark&gt;"), logged as Redis does; null when the link went.</summary>
+    async Task<PayloadHeader?> ReadPayloadHeaderAsync(bool diskless)
+    {
+        string? header = await ReadBulkHeaderAsync().ConfigureAwait(false);
+        if (header == null) return null;
+        bool usemark = header.StartsWith("$EOF:", StringComparison.Ordinal) && header.Length - 5 >= EofMarkScanner.MarkLength;
+        byte[] mark = usemark ? Encoding.Latin1.GetBytes(header.Substring(5, EofMarkScanner.MarkLength)) : [];
+        long size = usemark ? 0 : Strtol(header.AsSpan(1));
+        if (!await Exec(() =>
+        {
+            _link.TransferSize = size;
+            string target = diskless ? "to parser" : "to disk";
+            _server.Log.Notice(usemark ? $"MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {target}"
+                : $"MASTER <-> REPLICA sync: receiving {size} bytes from master {target}");
+        }).ConfigureAwait(false)) return null;
+        return new PayloadHeader(usemark, mark, size);
+    }
+
+    /// <summary>How the payload ends: at the EOF mark (diskless framing), or after <c>Size</c> bytes.</summary>
+    readonly record struct PayloadHeader(bool UseMark, byte[] Mark, long Size);
 
     sealed class SyncStream(MasterConnection c) : Stream
     {
