@@ -136,13 +136,16 @@ public sealed class ReplicaOutput
         {
             ArraySegment<byte> piece;
             Piece kind;
+            ReplicationBlock? reading;
             lock (_gate)
             {
-                kind = NextPieceLocked(out piece);
+                kind = NextPieceLocked(out piece, out reading);
                 if (kind == Piece.None) return true;
                 if (kind == Piece.File) return false; // file reads belong to the loop
             }
-            int n = _socket.TrySend(piece.AsSpan());
+            int n;
+            try { n = _socket.TrySend(piece.AsSpan()); }
+            finally { reading?.EndRead(); }
             if (n > 0) Advance(kind, n);
             if (n < piece.Count) return false;
         }
@@ -150,10 +153,16 @@ public sealed class ReplicaOutput
 
     enum Piece { None, Raw, File, Stream }
 
-    /// <summary>The next bytes to send: raw first, then the file, then the stream.</summary>
-    Piece NextPieceLocked(out ArraySegment<byte> piece)
+    /// <summary>
+    /// The next bytes to send: raw first, then the file, then the stream. For stream bytes, <paramref name="reading"/>
+    /// is their block, marked as being read until the caller's <see cref="ReplicationBlock.EndRead"/> (so that it is not
+    /// reused under a send that outlives this replica).
+    /// </summary>
+    Piece NextPieceLocked(out ArraySegment<byte> piece, out ReplicationBlock? reading)
     {
         piece = default;
+        reading = null;
+        if (_closed) return Piece.None;
         if (_raw.Count > 0)
         {
             var head = _raw.Peek();
@@ -172,6 +181,8 @@ public sealed class ReplicaOutput
         int used = block.Used;
         if (_cursor.Position >= used) return Piece.None;
         piece = new ArraySegment<byte>(block.Buffer, _cursor.Position, used - _cursor.Position);
+        block.BeginRead();
+        reading = block;
         return Piece.Stream;
     }
 
@@ -212,9 +223,10 @@ public sealed class ReplicaOutput
             {
                 ArraySegment<byte> piece = default;
                 Piece kind;
+                ReplicationBlock? reading = null;
                 lock (_gate)
                 {
-                    kind = _closed ? Piece.None : NextPieceLocked(out piece);
+                    kind = NextPieceLocked(out piece, out reading);
                     if (kind == Piece.None)
                     {
                         _busy = false;
@@ -246,7 +258,9 @@ public sealed class ReplicaOutput
                     if (finished && FileSent is { } done) Post?.Invoke(done);
                     continue;
                 }
-                int written = await _socket.SendAsync(piece).ConfigureAwait(false);
+                int written;
+                try { written = await _socket.SendAsync(piece).ConfigureAwait(false); }
+                finally { reading?.EndRead(); }
                 if (written > 0) Advance(kind, written);
             }
         }

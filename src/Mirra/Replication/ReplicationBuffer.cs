@@ -4,6 +4,8 @@ namespace Mirra.Replication;
 /// One block of the replication buffer: the stream bytes from <see cref="Offset"/> on. Blocks are
 /// append-only: bytes below <see cref="Used"/> never change, so a sender thread may read them while
 /// the executor appends more; <see cref="Next"/> is set once, when the next block is created.
+/// A block trimmed from the buffer may be reused for new bytes (see <see cref="ReplicationBuffer"/>), but
+/// only once no cursor points into it and no sender is reading it (<see cref="InFlight"/>).
 /// </summary>
 public sealed class ReplicationBlock
 {
@@ -11,15 +13,32 @@ public sealed class ReplicationBlock
     /// <summary>Replication offset of the block's first byte (offsets count from 1, like Redis's).</summary>
     public long Offset;
     /// <summary>Sequence number of the block (Redis's id): the number of blocks a cursor spans is tail.Id − its block's Id + 1.</summary>
-    public readonly long Id;
+    public long Id { get; private set; }
     volatile int _used;
     volatile ReplicationBlock? _next;
+    int _inFlight;
 
     public ReplicationBlock(int size, long offset, long id)
     {
         Buffer = new byte[size];
         Offset = offset;
         Id = id;
+    }
+
+    /// <summary>Sends reading this block's bytes right now (a sender may still be reading after its replica was dropped).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+    /// <summary>A sender starts reading the block (taken with the position it reads from, under the sender's lock).</summary>
+    public void BeginRead() => Interlocked.Increment(ref _inFlight);
+    /// <summary>That read is over: the bytes are in the socket or the send failed.</summary>
+    public void EndRead() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Makes a trimmed block the new tail's storage: empty, at <paramref name="offset"/>, numbered <paramref name="id"/>.</summary>
+    internal void Reuse(long offset, long id)
+    {
+        Offset = offset;
+        Id = id;
+        _used = 0;
+        _next = null;
     }
 
     /// <summary>Capacity of the block (Redis's size: what the allocator really gave).</summary>
@@ -54,6 +73,11 @@ public struct ReplicationCursor
 /// jemalloc would really allocate) so that repl_backlog_histlen, repl_backlog_first_byte_offset, replica omem and
 /// client-output-buffer-limit come out as Redis computes them. Executor thread only, except that senders read
 /// block bytes below <see cref="ReplicationBlock.Used"/>.
+/// <para>
+/// Trimmed blocks of the smallest size (nearly all of them: commands are small) are kept in a few spares and
+/// reused for the tail. A full backlog otherwise turns every byte written into garbage that dies old, and a
+/// replica applying its master's stream would allocate as many bytes of blocks as it receives.
+/// </para>
 /// </summary>
 public sealed class ReplicationBuffer
 {
@@ -67,8 +91,11 @@ public sealed class ReplicationBuffer
     public const int BlockOverheadBytes = 24 + BlockHeaderBytes;
     /// <summary>Redis's REPL_BACKLOG_TRIM_BLOCKS_PER_CALL.</summary>
     const int TrimBlocksPerCall = 10;
+    /// <summary>Trimmed blocks kept for reuse: a trim drops at most <see cref="TrimBlocksPerCall"/> blocks, and appends take them back one by one.</summary>
+    const int MaxSpareBlocks = 16;
 
     ReplicationBlock? _head, _tail;
+    readonly Stack<ReplicationBlock> _spare = new();
     long _nextId;
     long _size;
 
@@ -124,7 +151,7 @@ public sealed class ReplicationBuffer
             if (data.Length > 0)
             {
                 int size = BlockSizeFor(data.Length, _size);
-                var block = new ReplicationBlock(size, offset + 1, _nextId++);
+                var block = NewBlock(size, offset + 1);
                 int n = Math.Min(size, data.Length);
                 data[..n].CopyTo(block.Buffer);
                 block.Used = n;
@@ -188,9 +215,37 @@ public sealed class ReplicationBuffer
             Memory -= first.Size + BlockOverheadBytes;
             _head = first.Next;
             trimmed++;
+            Recycle(first);
         }
         FirstByteOffset = endOffset - HistLen + 1;
     }
+
+    /// <summary>The smallest block's capacity (whatever the backlog size): the one size worth keeping spares of.</summary>
+    static readonly int SmallestBlockSize = BlockSizeFor(0, MinBacklogSize);
+
+    /// <summary>A block for the tail: a spare when one of that size is kept, else a new one.</summary>
+    ReplicationBlock NewBlock(int size, long offset)
+    {
+        if (size == SmallestBlockSize && _spare.TryPop(out var spare) && spare.Size == size)
+        {
+            spare.Reuse(offset, _nextId++);
+            return spare;
+        }
+        return new ReplicationBlock(size, offset, _nextId++);
+    }
+
+    /// <summary>
+    /// Keeps a block just trimmed for reuse. No cursor points into it (trimming checks), but the sender of a replica
+    /// dropped a moment ago may still be reading it: such a block is left to the garbage collector.
+    /// </summary>
+    void Recycle(ReplicationBlock block)
+    {
+        if (block.InFlight != 0 || block.Size != SmallestBlockSize || _spare.Count >= MaxSpareBlocks) return;
+        _spare.Push(block);
+    }
+
+    /// <summary>Trimmed blocks kept for reuse (tests).</summary>
+    internal int SpareBlocks => _spare.Count;
 
     bool IsReferenced(ReplicationBlock block)
     {

@@ -81,6 +81,68 @@ public class ReplicationBufferTests
         Assert.Equal(100_000 - 4 * 20440, b.HistLen); // 18,240: more than the size, less than the size + a block
     }
 
+    /// <summary>Every block object the buffer holds now.</summary>
+    static List<ReplicationBlock> Blocks(ReplicationBuffer b)
+    {
+        var blocks = new List<ReplicationBlock>();
+        for (var block = b.Head; block != null; block = block.Next) blocks.Add(block);
+        return blocks;
+    }
+
+    [Fact]
+    public void TrimmedBlocksAreReusedForTheTailWithTheirNewOffsetAndContent()
+    {
+        long offset = 0;
+        var b = new ReplicationBuffer(16 * 1024, offset);
+        var seen = new HashSet<ReplicationBlock>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < 1000; i++) // 1 MB through a 16 KB backlog: about 50 blocks' worth
+        {
+            Feed(b, ref offset, Encoding.ASCII.GetBytes(i.ToString("D6") + new string('.', 994)));
+            foreach (var block in Blocks(b)) seen.Add(block);
+        }
+        Assert.InRange(seen.Count, 3, 4); // the head, the tail, and the one trimmed while the next is created
+        // Each block is renumbered and moved to its new offset, and holds the new bytes: no gap, no overlap.
+        var blocks = Blocks(b);
+        for (int i = 1; i < blocks.Count; i++)
+        {
+            Assert.Equal(blocks[i - 1].Id + 1, blocks[i].Id);
+            Assert.Equal(blocks[i - 1].End, blocks[i].Offset);
+        }
+        Assert.Equal(offset, b.Tail!.End - 1);
+        Assert.Equal(offset - b.HistLen + 1, b.FirstByteOffset);
+        var (cursor, length) = b.CursorAt(offset - 999);
+        Assert.Equal(1000, length);
+        Assert.Equal("000999", Encoding.ASCII.GetString(cursor.Block!.Buffer, cursor.Position, 6));
+    }
+
+    [Fact]
+    public void ABlockASenderStillReadsIsNotReused()
+    {
+        long offset = 0;
+        var b = new ReplicationBuffer(16 * 1024, offset);
+        var chunk = new byte[1000];
+        Feed(b, ref offset, chunk);
+        var read = b.Head!;
+        read.BeginRead(); // the sender of a replica dropped a moment ago, still in its send
+        for (int i = 1; i < 1000; i++)
+        {
+            Feed(b, ref offset, chunk);
+            Assert.DoesNotContain(read, Blocks(b).Skip(1)); // once trimmed, never back in the buffer
+        }
+        Assert.NotSame(read, b.Head);
+        read.EndRead();
+    }
+
+    [Fact]
+    public void LargeBlocksAreNotKept()
+    {
+        long offset = 0;
+        var b = new ReplicationBuffer(1 << 20, offset);
+        for (int i = 0; i < 20; i++) Feed(b, ref offset, new byte[100_000]); // blocks of 64 KB
+        Assert.True(b.FirstByteOffset > 1);
+        Assert.Equal(0, b.SpareBlocks);
+    }
+
     [Fact]
     public void ACursorAtAnOffsetCoversTheRestOfTheBacklog()
     {
