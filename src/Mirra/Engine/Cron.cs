@@ -12,7 +12,8 @@ public static class Cron
         });
     }
 
-    static void Tick(Server server)
+    /// <summary>One cron tick (tests call it directly).</summary>
+    internal static void Tick(Server server)
     {
         long now = server.Clock.NowMs();
         server.Keyspace.NowMs = now;
@@ -23,7 +24,10 @@ public static class Cron
         stats.OutputKbps.Sample(Interlocked.Read(ref stats.NetOutputBytes), now);
         stats.InputReplKbps.Sample(Interlocked.Read(ref stats.NetReplInputBytes), now);
         stats.OutputReplKbps.Sample(Interlocked.Read(ref stats.NetReplOutputBytes), now);
-        foreach (var db in server.Keyspace.Databases) db.Table.RehashFor(1);
+        // Redis's databasesCron: with activerehashing, 1 ms of rehashing for the first database that needs it.
+        if (server.Config.ActiveRehashing)
+            foreach (var db in server.Keyspace.Databases)
+                if (db.Table.RehashFor(1)) break;
         foreach (var job in server.CronJobs) job();
     }
 }

@@ -57,18 +57,53 @@ public class HashTableTests
         Assert.True(t.BucketCount < peakBuckets, $"table did not shrink: {t.BucketCount} buckets");
     }
 
-    [Fact]
-    public void ResizeToFitAndRehashForFinishTheMove()
+    /// <summary>1000 entries, 990 removed, then shrunk to fit: a rehash from 1024 buckets down to 16 has started.</summary>
+    static HashTable<Entry> ShrinkingTable()
     {
         var t = new HashTable<Entry>();
         for (int i = 0; i < 1000; i++) t.Add(new Entry("k" + i));
         for (int i = 0; i < 990; i++) t.Remove(B("k" + i));
         while (t.RehashStep(1000)) { }
         t.ResizeToFit();
-        t.RehashFor(10);
+        Assert.True(t.IsRehashing);
+        return t;
+    }
+
+    [Fact]
+    public void ResizeToFitAndRehashForFinishTheMove()
+    {
+        var t = ShrinkingTable();
+        Assert.True(t.RehashFor(10));
         Assert.False(t.IsRehashing);
+        Assert.False(t.RehashFor(10)); // nothing left to do
         Assert.Equal(16, t.BucketCount);
         for (int i = 990; i < 1000; i++) Assert.NotNull(t.Find(B("k" + i)));
+    }
+
+    [Fact]
+    public void RehashForDoesNothingWhileRehashingIsPaused()
+    {
+        var t = ShrinkingTable();
+        t.PauseRehash++; // a snapshot or a SCAN in progress
+        Assert.False(t.RehashFor(10));
+        Assert.True(t.IsRehashing);
+        t.PauseRehash--;
+        Assert.True(t.RehashFor(10));
+        Assert.False(t.IsRehashing);
+    }
+
+    [Theory]
+    [InlineData("yes", false)]
+    [InlineData("no", true)]
+    public void TheCronRehashesOnlyWithActiveRehashing(string setting, bool stillRehashing)
+    {
+        var ts = new Mirra.Tests.Support.TestServer("activerehashing", setting);
+        var table = ts.Server.Keyspace[0].Table;
+        int added = 0;
+        while (!table.IsRehashing && added < 1000) ts.Run("SET", "k" + added++, "v"); // until the table grows
+        Assert.True(table.IsRehashing);
+        Mirra.Engine.Cron.Tick(ts.Server);
+        Assert.Equal(stillRehashing, table.IsRehashing);
     }
 
     [Fact]
