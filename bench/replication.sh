@@ -16,6 +16,7 @@
 #   bench/replication.sh                     # both servers, 1,000,000 hashes
 #   SERVERS=redis KEYS=100000 bench/replication.sh
 #   ROUNDS=1 GAP_MB=20 LOAD_N=500000 bench/replication.sh
+#   PHASES="partial lag" bench/replication.sh   # only some phases (disk diskless partial lag)
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -171,7 +172,7 @@ for s in "${SERVER_LIST[@]}"; do
 done
 
 # Alternate which server goes first every round, so drift in the machine's speed affects both alike.
-PHASES=(disk diskless partial lag)
+read -ra PHASES <<<"${PHASES:-disk diskless partial lag}"   # PHASES="partial lag" runs only those
 run_phases "${SERVER_LIST[*]}" "${PHASES[@]}"
 
 printf '\nreplication: %s seed-shaped hashes, %s rounds, each server to a replica of its own kind\n\n' "$KEYS" "$ROUNDS"

@@ -325,6 +325,15 @@ public static class ObservabilityCommands
         sb.Append("Pause time: ").Append(info.PauseTimePercentage.ToString("F2", Inv)).Append("%\n");
         for (int gen = 0; gen <= GC.MaxGeneration; gen++)
             sb.Append("Collections gen").Append(gen.ToString(Inv)).Append(": ").Append(GC.CollectionCount(gen).ToString(Inv)).Append('\n');
+        sb.Append("Total pause: ").Append(GC.GetTotalPauseDuration().TotalMilliseconds.ToString("F1", Inv)).Append(" ms\n");
+        foreach (var (kind, name) in new[] { (GCKind.Ephemeral, "ephemeral"), (GCKind.FullBlocking, "full blocking"), (GCKind.Background, "background") })
+        {
+            var last = GC.GetGCMemoryInfo(kind);
+            if (last.Index == 0) continue;
+            sb.Append("Last ").Append(name).Append(" GC: #").Append(last.Index.ToString(Inv)).Append(" gen").Append(last.Generation.ToString(Inv))
+              .Append(", pause ").Append(last.PauseDurations[0].TotalMilliseconds.ToString("F1", Inv)).Append(" ms, promoted ")
+              .Append(last.PromotedBytes.ToString(Inv)).Append('\n');
+        }
         var gens = info.GenerationInfo;
         string[] names = { "gen0", "gen1", "gen2", "loh", "poh" };
         for (int i = 0; i < gens.Length && i < names.Length; i++)
