@@ -230,6 +230,17 @@ public class DualChannelReplicationTests
         Assert.Equal("1", Info(master, "sync_full", "s3cret"));
     }
 
+    /// <summary>The link is up; one more write reaches the replica, and both hold the same keys and values.</summary>
+    static void AssertInSyncAfterAWrite(ServerProcess master, ServerProcess replica)
+    {
+        WaitUntil(() => Info(replica, "master_link_status") == "up", SyncTimeout, () => Logs(master, replica));
+        master.Call("SET", "after", "sync");
+        WaitUntil(() => Info(master, "master_repl_offset") == Info(replica, "master_repl_offset"), SyncTimeout, () => Logs(master, replica));
+        using var mc = master.Connect();
+        using var rc = replica.Connect();
+        Assert.Equal(KeyspaceDump.Of(mc), KeyspaceDump.Of(rc));
+    }
+
     [Fact]
     public void AMirraReplicaWithDualChannelFallsBackToTheClassicSyncWithARealRedisMaster()
     {
@@ -238,16 +249,10 @@ public class DualChannelReplicationTests
             for (int i = 0; i < 200; i++) c.Call("SET", $"k:{i}", $"v{i}");
         using var replica = ServerProcess.StartMirra("--save", "", "--dual-channel-replication-enabled", "yes",
             "--replicaof", ServerProcess.Host, master.Port.ToString(CultureInfo.InvariantCulture));
-        WaitUntil(() => Info(replica, "master_link_status") == "up", SyncTimeout, () => Logs(master, replica));
-        master.Call("SET", "after", "sync");
-        WaitUntil(() => Info(master, "master_repl_offset") == Info(replica, "master_repl_offset"), SyncTimeout, () => Logs(master, replica));
-        using (var mc = master.Connect())
-        using (var rc = replica.Connect())
-            Assert.Equal(KeyspaceDump.Of(mc), KeyspaceDump.Of(rc));
-        var log = replica.LogText();
-        Assert.Contains("(Non critical) Master does not understand REPLCONF VERSION: -ERR Unrecognized REPLCONF option: version", log);
-        Assert.Contains("Full resync from master: ", log);
-        Assert.DoesNotContain("RDB channel", log);
+        AssertInSyncAfterAWrite(master, replica);
+        replica.WaitForLog("(Non critical) Master does not understand REPLCONF VERSION: -ERR Unrecognized REPLCONF option: version");
+        replica.WaitForLog("Full resync from master: ");
+        Assert.DoesNotContain("RDB channel", replica.LogText());
         Assert.Equal("0", Info(replica, "replicas_repl_buffer_peak"));
     }
 
@@ -258,15 +263,9 @@ public class DualChannelReplicationTests
         using (var c = master.Connect())
             for (int i = 0; i < 200; i++) c.Call("SET", $"k:{i}", $"v{i}");
         using var replica = ServerProcess.StartRedis("--save", "", "--replicaof", ServerProcess.Host, master.Port.ToString(CultureInfo.InvariantCulture));
-        WaitUntil(() => Info(replica, "master_link_status") == "up", SyncTimeout, () => Logs(master, replica));
-        master.Call("SET", "after", "sync");
-        WaitUntil(() => Info(master, "master_repl_offset") == Info(replica, "master_repl_offset"), SyncTimeout, () => Logs(master, replica));
-        using (var mc = master.Connect())
-        using (var rc = replica.Connect())
-            Assert.Equal(KeyspaceDump.Of(mc), KeyspaceDump.Of(rc));
-        var log = master.LogText();
-        Assert.Contains($"Streamed RDB transfer with replica 127.0.0.1:{replica.Port} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming", log);
-        Assert.DoesNotContain("dual channel", log);
+        AssertInSyncAfterAWrite(master, replica);
+        master.WaitForLog($"Streamed RDB transfer with replica 127.0.0.1:{replica.Port} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
+        Assert.DoesNotContain("dual channel", master.LogText());
         Assert.Matches(@"^ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+$", Info(master, "slave0"));
         Assert.Equal("0", Info(master, "replicas_waiting_psync"));
     }
